@@ -1,0 +1,105 @@
+"""The one place that decides what a user may list, see, change, export and reveal.
+
+Every model that holds scoped records names its way to the two trees as class attributes:
+``scope_unit`` (relation path to a Unit, "" for a Unit itself), ``scope_region`` (relation path to a
+Region) and optionally ``scope_owner`` (relation path to the User a record belongs to). From those,
+``scope()`` builds one Q for any model; nothing else in the code filters by organisation.
+
+``require()`` and ``get_or_404()`` answer "not found" for records out of scope, never "forbidden",
+so that nobody can learn that another school's record exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from huxue.orgs import roles
+
+M = TypeVar("M", bound=models.Model)
+NOTHING = Q(pk__in=[])
+
+
+def _memberships(user: Any) -> list[Any]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached: list[Any] | None = getattr(user, "_huxue_memberships", None)
+    if cached is None:
+        cached = list(user.memberships.select_related("unit", "unit__region", "region"))
+        user._huxue_memberships = cached
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the per-request cache after the user's roles change."""
+    if hasattr(user, "_huxue_memberships"):
+        del user._huxue_memberships
+
+
+def object_type(model: type[models.Model]) -> str:
+    return model._meta.model_name or ""
+
+
+def _lookup(path: str, leaf: str) -> str:
+    return f"{path}__{leaf}" if path else leaf
+
+
+def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "") -> Q:
+    """The union, over the user's memberships whose role allows `action`, of their subtrees.
+
+    `as_type` asks about another kind of record placed by this model, e.g. the units a user may
+    attach people to: ``scope(user, "write", Unit, as_type="person")``.
+    """
+    kind = as_type or object_type(model)
+    result = NOTHING
+    for membership in _memberships(user):
+        if not roles.allows(membership.role, kind, action):
+            continue
+        tree = roles.SCOPE_TREE[membership.role]
+        if tree == "all":
+            return Q()
+        if tree == "unit" and membership.unit is not None and hasattr(model, "scope_unit"):
+            lookup = _lookup(model.scope_unit, "path__startswith")
+            result |= Q(**{lookup: membership.unit.path})
+        elif tree == "region" and hasattr(model, "scope_region"):
+            region = membership.region or membership.unit.region
+            result |= Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
+        elif tree == "self" and getattr(model, "scope_owner", None):
+            result |= Q(**{model.scope_owner: user})
+    return result
+
+
+def allowed(user: Any, action: str, model: type[models.Model]) -> bool:
+    """Whether any of the user's roles may do `action` to this kind of record somewhere."""
+    kind = object_type(model)
+    return any(roles.allows(m.role, kind, action) for m in _memberships(user))
+
+
+def filter(user: Any, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    return queryset.filter(scope(user, action, queryset.model))
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    model = type(obj)
+    if not allowed(user, action, model):
+        return False
+    return model._default_manager.filter(scope(user, action, model), pk=obj.pk).exists()
+
+
+def require(user: Any, action: str, obj: models.Model) -> None:
+    if not can(user, action, obj):
+        raise Http404
+
+
+def get_or_404(user: Any, action: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    try:
+        return filter(user, action, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def roles_of(user: Any) -> set[str]:
+    return {m.role for m in _memberships(user)}

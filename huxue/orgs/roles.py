@@ -1,0 +1,67 @@
+"""Roles and what each may do, as a table reviewed like code (not edited in a screen).
+
+A role's scope follows one of two trees that meet at a school:
+- "unit": the policing / ownership tree (bureau → station → schools; a school → itself);
+- "region": the administrative tree (city → district) that education bureaus and inspectors cover;
+- "self": only records linked to the user's own account (duty members);
+- "all": no place limit; used by the three administrator roles, whose permissions name only
+  administrative object types (users, units, memberships, the audit trail), never personal data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BUREAU = "bureau", _("City / county police bureau")
+    STATION = "station", _("Police station officer")
+    EDUCATION = "education", _("Education bureau")
+    SCHOOL_LEAD = "school_lead", _("School security lead")
+    MEMBER = "member", _("Duty member")
+    INSPECTOR = "inspector", _("Inspector")
+    SYSADMIN = "sysadmin", _("System administrator")
+    SECADMIN = "secadmin", _("Security administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+
+SCOPE_TREE: dict[str, str] = {
+    Role.BUREAU: "unit",
+    Role.STATION: "unit",
+    Role.EDUCATION: "region",
+    Role.SCHOOL_LEAD: "unit",
+    Role.MEMBER: "self",
+    Role.INSPECTOR: "region",
+    Role.SYSADMIN: "all",
+    Role.SECADMIN: "all",
+    Role.AUDITOR: "all",
+}
+
+# Actions: read (list and see), write (create, change, void), export, import,
+# reveal (see a masked value in full, with a reason). Object types are model names.
+_PEOPLE_ALL = frozenset({"read", "write", "export", "import", "reveal"})
+_PLACES_ALL = frozenset({"read", "write", "export", "import"})
+_READ_EXPORT = frozenset({"read", "export"})
+_READ = frozenset({"read"})
+
+PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
+    Role.BUREAU: {"person": _PEOPLE_ALL, "school": _PLACES_ALL, "post": _PLACES_ALL, "unit": _READ},
+    Role.STATION: {"person": _PEOPLE_ALL, "school": _PLACES_ALL, "post": _PLACES_ALL, "unit": _READ},
+    # The education bureau works with schools and their members, but sees people masked only.
+    Role.EDUCATION: {"person": _READ_EXPORT, "school": _PLACES_ALL, "post": _READ_EXPORT, "unit": _READ},
+    Role.SCHOOL_LEAD: {"person": _PEOPLE_ALL, "school": _READ, "post": _PLACES_ALL, "unit": _READ},
+    Role.MEMBER: {"person": _READ},
+    Role.INSPECTOR: {"person": _READ, "school": _READ_EXPORT, "post": _READ_EXPORT, "unit": _READ},
+    # 三权分立: the system administrator runs accounts and the org tree, the security
+    # administrator grants roles, the auditor reads the trail. None of them sees personal data.
+    Role.SYSADMIN: {"user": frozenset({"read", "write"}), "unit": frozenset({"read", "write"})},
+    Role.SECADMIN: {"user": _READ, "membership": frozenset({"read", "write"}), "unit": _READ},
+    Role.AUDITOR: {"auditevent": _READ_EXPORT},
+}
+
+
+def allows(role: str, object_type: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, {}).get(object_type, frozenset())

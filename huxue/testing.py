@@ -1,0 +1,124 @@
+"""Builders for tests: a small city with two stations, three schools and one user per role.
+
+Used by the root conftest.py; kept in the package so benchmarks and app tests can build the same.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from huxue.core.validators import id_check_char
+from huxue.orgs.models import Region, Unit, User
+from huxue.orgs.roles import Role
+from huxue.orgs.services import membership_grant, region_create, unit_create, user_create
+from huxue.people.forces import ForceGroup, ForceType
+from huxue.people.models import Person
+from huxue.people.services import PersonInput, person_create
+from huxue.posts.models import Post, School
+from huxue.posts.services import parse_windows, post_create, school_create
+
+PASSWORD = "Huxue-test-2026"
+
+
+def make_id_number(rng: random.Random, *, area: str = "230902", year: int | None = None) -> str:
+    year = year or rng.randint(1965, 2002)
+    first17 = f"{area}{year:04d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}"
+
+
+@dataclass
+class City:
+    city: Region
+    xinxing: Region
+    taoshan: Region
+    bureau: Unit
+    station_a: Unit
+    station_b: Unit
+    education: Unit
+    school_a1: School
+    school_a2: School
+    school_b1: School
+    post_a1: Post
+    post_b1: Post
+    person_a1: Person
+    person_b1: Person
+    users: dict[str, User] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
+
+
+def make_user(username: str, role: str | None = None, *, unit: Unit | None = None, region: Region | None = None) -> User:
+    user = user_create(username=username, password=PASSWORD, display_name=username)
+    if role:
+        membership_grant(user=user, role=role, unit=unit, region=region)
+    return user
+
+
+def make_person(city: City, *, unit: Unit, name: str = "张三", force_type: str = ForceType.COMMUNITY, **extra: Any) -> Person:
+    data = PersonInput(
+        name=name,
+        force_type=force_type,
+        phone=make_phone(city.rng),
+        id_number=make_id_number(city.rng),
+        unit=unit,
+        **extra,
+    )
+    return person_create(actor=None, data=data)
+
+
+def make_city() -> City:
+    rng = random.Random(7)
+    city = region_create(code="230900", name="七台河市")
+    xinxing = region_create(code="230902", name="新兴区", parent=city)
+    taoshan = region_create(code="230903", name="桃山区", parent=city)
+    bureau = unit_create(kind=Unit.Kind.BUREAU, name="七台河市公安局", region=city)
+    station_a = unit_create(kind=Unit.Kind.STATION, name="新兴派出所", region=xinxing, parent=bureau)
+    station_b = unit_create(kind=Unit.Kind.STATION, name="桃山派出所", region=taoshan, parent=bureau)
+    education = unit_create(kind=Unit.Kind.EDUCATION, name="七台河市教育局", region=city)
+
+    def school(name: str, station: Unit, region: Region) -> School:
+        return school_create(
+            actor=None, name=name, stage=School.Stage.PRIMARY, station=station, region=region,
+            latitude=Decimal("45.771000"), longitude=Decimal("131.003000"), pupils=800,
+        )
+
+    school_a1 = school("市第六小学", station_a, xinxing)
+    school_a2 = school("新兴小学", station_a, xinxing)
+    school_b1 = school("桃山小学", station_b, taoshan)
+
+    def post(s: School, name: str) -> Post:
+        return post_create(
+            actor=None, school=s, name=name, latitude=s.latitude, longitude=s.longitude,
+            windows=parse_windows("07:00-08:00, 15:30-17:00"),
+            requirements={ForceGroup.POLICE: 1, ForceGroup.GUARD: 1, ForceGroup.VOLUNTEER: 2},
+        )
+
+    built = City(
+        city=city, xinxing=xinxing, taoshan=taoshan, bureau=bureau, station_a=station_a,
+        station_b=station_b, education=education, school_a1=school_a1, school_a2=school_a2,
+        school_b1=school_b1, post_a1=post(school_a1, "南门"), post_b1=post(school_b1, "正门"),
+        person_a1=None, person_b1=None, rng=rng,  # type: ignore[arg-type]
+    )
+    built.person_a1 = make_person(built, unit=school_a1.unit, name="李红")
+    built.person_b1 = make_person(built, unit=school_b1.unit, name="王刚")
+    users = built.users
+    users["city_admin"] = make_user("city_admin", Role.BUREAU, unit=bureau)
+    users["station_officer"] = make_user("station_officer", Role.STATION, unit=station_a)
+    users["education"] = make_user("education", Role.EDUCATION, unit=education)
+    users["school_lead"] = make_user("school_lead", Role.SCHOOL_LEAD, unit=school_a1.unit)
+    users["other_lead"] = make_user("other_lead", Role.SCHOOL_LEAD, unit=school_b1.unit)
+    users["inspector"] = make_user("inspector", Role.INSPECTOR, unit=education, region=xinxing)
+    users["volunteer"] = make_user("volunteer", Role.MEMBER, unit=school_a1.unit)
+    users["sysadmin"] = make_user("sysadmin", Role.SYSADMIN, region=city)
+    users["secadmin"] = make_user("secadmin", Role.SECADMIN, region=city)
+    users["auditor"] = make_user("auditor", Role.AUDITOR, region=city)
+    users["stranger"] = make_user("stranger")
+    built.person_a1.user = users["volunteer"]
+    built.person_a1.save(update_fields=["user"])
+    return built
