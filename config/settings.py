@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huxue.orgs",
     "huxue.people",
     "huxue.posts",
+    "huxue.imports",
     "huxue.api",
     "huxue.web",
     "huxue.demo",

@@ -1,3 +1,14 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
-urlpatterns: list = []
+from huxue.web import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("people/", include("huxue.people.urls")),
+    path("imports/", include("huxue.imports.urls")),
+    path("", include("huxue.posts.urls")),
+]
