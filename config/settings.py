@@ -172,6 +172,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 HUXUE_IMPORT_MAX_BYTES = env_int("HUXUE_IMPORT_MAX_MB", 20) * 1024 * 1024
@@ -207,3 +208,6 @@ LOGGING = {
 
 # Axes warns unless lockout also keys on IP; we lock the account on purpose (see above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Management commands that `manage.py serve` runs beside the web server (reminders, alerts…).
+HUXUE_BACKGROUND_COMMANDS: list[list[str]] = []

@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("people/", include("huxue.people.urls")),
+    path("audit/", include("huxue.core.urls")),
     path("imports/", include("huxue.imports.urls")),
     path("", include("huxue.posts.urls")),
 ]
