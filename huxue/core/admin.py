@@ -11,7 +11,16 @@ from huxue.orgs.admin_mixins import ScopedAdmin
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedAdmin):
-    list_display = ["id", "at", "actor_username", "action", "object_type", "object_id", "outcome", "ip"]
+    list_display = [
+        "id",
+        "at",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "ip",
+    ]
     list_filter = ["outcome", "action"]
     search_fields = ["actor_username", "object_repr", "action"]
 

@@ -108,16 +108,23 @@ def verify() -> VerifyResult:
     checked = 0
     for event in _events():
         if event.prev_hash != prev:
-            return VerifyResult(False, checked, event.id, "prev_hash does not match the line before")
+            return VerifyResult(
+                False, checked, event.id, "prev_hash does not match the line before"
+            )
         if compute_hash(event) != event.hash:
-            return VerifyResult(False, checked, event.id, "the line's contents do not match its hash")
+            return VerifyResult(
+                False, checked, event.id, "the line's contents do not match its hash"
+            )
         prev = event.hash
         checked += 1
     head = AuditChainHead.objects.filter(id=1).first()
     head_count, head_hash = (head.count, head.last_hash) if head else (0, GENESIS)
     if head_count != checked or head_hash != prev:
         return VerifyResult(
-            False, checked, None, f"the chain head expects {head_count} lines ending in "
-            f"{head_hash[:12]}…; found {checked} ending in {prev[:12]}… (lines cut off the end?)"
+            False,
+            checked,
+            None,
+            f"the chain head expects {head_count} lines ending in "
+            f"{head_hash[:12]}…; found {checked} ending in {prev[:12]}… (lines cut off the end?)",
         )
     return VerifyResult(True, checked)

@@ -13,11 +13,12 @@ class RequestMeta:
     channel: str = "web"  # web, api, cli, system
 
 
-_current: ContextVar[RequestMeta] = ContextVar("huxue_request_meta", default=RequestMeta(channel="system"))
+_SYSTEM = RequestMeta(channel="system")
+_current: ContextVar[RequestMeta | None] = ContextVar("huxue_request_meta", default=None)
 
 
 def current() -> RequestMeta:
-    return _current.get()
+    return _current.get() or _SYSTEM
 
 
 def set_current(meta: RequestMeta) -> object:

@@ -14,7 +14,9 @@ class EncryptedTextField(models.TextField):
     model. Never filter on this field: look values up through their blind index.
     """
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, *args: Any, **kwargs: Any) -> None:
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, *args: Any, **kwargs: Any
+    ) -> None:
         super().contribute_to_class(cls, name, *args, **kwargs)
         self.crypto_context = f"{cls._meta.app_label}.{cls._meta.model_name}.{name}"
 

@@ -29,6 +29,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_list.html",
-        {"page": page, "action": action, "actor": actor, "outcome": outcome, "chain": chain,
-         "outcomes": AuditEvent.Outcome.choices},
+        {
+            "page": page,
+            "action": action,
+            "actor": actor,
+            "outcome": outcome,
+            "chain": chain,
+            "outcomes": AuditEvent.Outcome.choices,
+        },
     )

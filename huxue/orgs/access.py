@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -67,8 +68,8 @@ def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "
         elif tree == "region" and hasattr(model, "scope_region"):
             region = membership.region or membership.unit.region
             result |= Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
-        elif tree == "self" and getattr(model, "scope_owner", None):
-            result |= Q(**{model.scope_owner: user})
+        elif tree == "self" and (owner := getattr(model, "scope_owner", "")):
+            result |= Q(**{owner: user})
     return result
 
 
@@ -97,8 +98,12 @@ def require(user: Any, action: str, obj: models.Model) -> None:
 def get_or_404(user: Any, action: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
     try:
         return filter(user, action, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def memberships(user: Any) -> list[Any]:
+    return list(_memberships(user))
 
 
 def roles_of(user: Any) -> set[str]:

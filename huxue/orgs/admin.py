@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from huxue.core import audit
 from huxue.orgs.admin_mixins import ScopedAdmin
 from huxue.orgs.models import Membership, Region, Unit, User
-from huxue.orgs.services import membership_grant, region_create, unit_create
+from huxue.orgs.services import membership_check, membership_grant, region_create, unit_create
 
 
 @admin.register(Region)
@@ -19,7 +20,7 @@ class RegionAdmin(ScopedAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access_unit(request, "read")
 
-    has_module_permission = has_view_permission  # type: ignore[assignment]
+    has_module_permission = has_view_permission
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return access_unit(request, "write")
@@ -27,7 +28,7 @@ class RegionAdmin(ScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest):
         return Region.objects.all() if access_unit(request, "read") else Region.objects.none()
 
     def save_model(self, request: HttpRequest, obj: Region, form: Any, change: bool) -> None:
@@ -57,7 +58,9 @@ class UnitAdmin(ScopedAdmin):
             obj.save(update_fields=["name", "updated_at"])
             audit.record(action="unit.update", actor=request.user, obj=obj)
             return
-        created = unit_create(kind=obj.kind, name=obj.name, region=obj.region, parent=obj.parent, actor=request.user)
+        created = unit_create(
+            kind=obj.kind, name=obj.name, region=obj.region, parent=obj.parent, actor=request.user
+        )
         obj.pk, obj.path = created.pk, created.path
 
 
@@ -72,20 +75,43 @@ class UserAdmin(ScopedAdmin):
         if not change:
             obj.set_unusable_password()  # the user sets one through a reset link
         super().save_model(request, obj, form, change)
-        audit.record(action="user.update" if change else "user.create", actor=request.user, obj=obj,
-                     detail={"changed": form.changed_data})
+        audit.record(
+            action="user.update" if change else "user.create",
+            actor=request.user,
+            obj=obj,
+            detail={"changed": form.changed_data},
+        )
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "unit", "region"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            membership_check(
+                user=data["user"],
+                role=data["role"],
+                unit=data.get("unit"),
+                region=data.get("region"),
+            )
+        return data
 
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
+    form = MembershipForm
     list_display = ["user", "role", "unit", "region"]
     list_filter = ["role"]
-    autocomplete_fields: list[str] = []
     fields = ["user", "role", "unit", "region"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        created = membership_grant(user=obj.user, role=obj.role, unit=obj.unit, region=obj.region, actor=request.user)
+        created = membership_grant(
+            user=obj.user, role=obj.role, unit=obj.unit, region=obj.region, actor=request.user
+        )
         obj.pk = created.pk

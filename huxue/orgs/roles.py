@@ -49,9 +49,19 @@ _READ = frozenset({"read"})
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.BUREAU: {"person": _PEOPLE_ALL, "school": _PLACES_ALL, "post": _PLACES_ALL, "unit": _READ},
-    Role.STATION: {"person": _PEOPLE_ALL, "school": _PLACES_ALL, "post": _PLACES_ALL, "unit": _READ},
+    Role.STATION: {
+        "person": _PEOPLE_ALL,
+        "school": _PLACES_ALL,
+        "post": _PLACES_ALL,
+        "unit": _READ,
+    },
     # The education bureau works with schools and their members, but sees people masked only.
-    Role.EDUCATION: {"person": _READ_EXPORT, "school": _PLACES_ALL, "post": _READ_EXPORT, "unit": _READ},
+    Role.EDUCATION: {
+        "person": _READ_EXPORT,
+        "school": _PLACES_ALL,
+        "post": _READ_EXPORT,
+        "unit": _READ,
+    },
     Role.SCHOOL_LEAD: {"person": _PEOPLE_ALL, "school": _READ, "post": _PLACES_ALL, "unit": _READ},
     Role.MEMBER: {"person": _READ},
     Role.INSPECTOR: {"person": _READ, "school": _READ_EXPORT, "post": _READ_EXPORT, "unit": _READ},

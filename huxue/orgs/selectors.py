@@ -12,7 +12,9 @@ def units_visible_to(user: Any) -> QuerySet[Unit]:
     return access.filter(user, "read", Unit.objects.select_related("region"))
 
 
-def units_accepting(user: Any, *, object_type: str, action: str = "write", kind: str | None = None) -> QuerySet[Unit]:
+def units_accepting(
+    user: Any, *, object_type: str, action: str = "write", kind: str | None = None
+) -> QuerySet[Unit]:
     """Units under which the user may `action` records of `object_type` (e.g. add people)."""
     qs = Unit.objects.filter(access.scope(user, action, Unit, as_type=object_type))
     if kind:

@@ -66,21 +66,7 @@ def membership_grant(
 ) -> Membership:
     """Grant a role. The three administrator roles are exclusive: such an account holds one role."""
     User.objects.select_for_update().filter(pk=user.pk).first()  # serialise grants per user
-    held = set(user.memberships.values_list("role", flat=True))
-    if role in ADMIN_ROLES and held - {role}:
-        raise ValidationError(
-            _("An administrator account (system, security or audit) cannot hold any other role."),
-            code="admin_exclusive",
-        )
-    if held & ADMIN_ROLES and role not in held:
-        raise ValidationError(
-            _("This account holds an administrator role, which cannot be combined with another."),
-            code="admin_exclusive",
-        )
-    if SCOPE_TREE[role] in {"unit", "self"} and unit is None:
-        raise ValidationError(_("This role is held on a unit: choose one."), code="unit_required")
-    if unit is None and region is None:
-        raise ValidationError(_("Choose the unit or region this role covers."), code="anchor_required")
+    membership_check(user=user, role=role, unit=unit, region=region)
     membership = Membership.objects.create(user=user, role=role, unit=unit, region=region)
     if role in ADMIN_ROLES and not user.is_staff:
         user.is_staff = True
@@ -90,7 +76,11 @@ def membership_grant(
         action="role.grant",
         actor=actor,
         obj=user,
-        detail={"role": role, "unit": unit.pk if unit else None, "region": region.code if region else None},
+        detail={
+            "role": role,
+            "unit": unit.pk if unit else None,
+            "region": region.code if region else None,
+        },
     )
     return membership
 
@@ -105,6 +95,31 @@ def membership_revoke(*, membership: Membership, actor: Any = None) -> None:
         user.save(update_fields=["is_staff"])
     access.forget(user)
     audit.record(action="role.revoke", actor=actor, obj=user, detail=detail)
+
+
+def membership_check(
+    *, user: User, role: str, unit: Unit | None = None, region: Region | None = None
+) -> None:
+    """Raises ValidationError if the grant would break a rule (admin exclusivity, anchors)."""
+    held = set(user.memberships.values_list("role", flat=True))
+    if role in held and user.memberships.filter(role=role, unit=unit).exists():
+        raise ValidationError(_("This account already holds that role there."), code="duplicate")
+    if role in ADMIN_ROLES and held - {role}:
+        raise ValidationError(
+            _("An administrator account (system, security or audit) cannot hold any other role."),
+            code="admin_exclusive",
+        )
+    if held & ADMIN_ROLES and role not in held:
+        raise ValidationError(
+            _("This account holds an administrator role, which cannot be combined with another."),
+            code="admin_exclusive",
+        )
+    if SCOPE_TREE[role] in {"unit", "self"} and unit is None:
+        raise ValidationError(_("This role is held on a unit: choose one."), code="unit_required")
+    if unit is None and region is None:
+        raise ValidationError(
+            _("Choose the unit or region this role covers."), code="anchor_required"
+        )
 
 
 def role_label(role: str) -> str:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="edit"),
     path("<int:pk>/reveal/", views.person_reveal_view, name="reveal"),
     path("<int:pk>/void/", views.person_void_view, name="void"),
+    path("<int:pk>/consent/", views.person_consent_view, name="consent"),
 ]

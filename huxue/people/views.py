@@ -14,10 +14,11 @@ from huxue.core.validators import normalize_id_number, normalize_phone
 from huxue.orgs import access
 from huxue.orgs.selectors import units_accepting
 from huxue.people.forces import ForceType
-from huxue.people.forms import PersonForm, RevealForm, VoidForm
+from huxue.people.forms import ConsentForm, PersonForm, RevealForm, VoidForm
 from huxue.people.models import Person
 from huxue.people.selectors import people_visible_to, person_for
 from huxue.people.services import (
+    consent_record,
     id_index_of,
     person_create,
     person_reveal,
@@ -42,7 +43,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
         # An ID or phone is found through its blind index; a name by substring.
         id_like, phone_like = normalize_id_number(q), normalize_phone(q)
         people = people.filter(
-            Q(name__icontains=q) | Q(id_index=id_index_of(id_like)) | Q(phone_index=phone_index_of(phone_like))
+            Q(name__icontains=q)
+            | Q(id_index=id_index_of(id_like))
+            | Q(phone_index=phone_index_of(phone_like))
         )
     force_type = request.GET.get("force_type", "")
     if force_type in ForceType.values:
@@ -50,7 +53,9 @@ def person_list(request: HttpRequest) -> HttpResponse:
     unit = request.GET.get("unit", "")
     if unit.isdigit():
         people = people.filter(unit_id=int(unit))
-    page = Paginator(people.order_by("unit__path", "name", "id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(people.order_by("unit__path", "name", "id"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "people/list.html",
@@ -78,12 +83,16 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": access.can(request.user, "reveal", person),
             "reveal_form": RevealForm(),
             "void_form": VoidForm(),
+            "consent_form": ConsentForm(),
         },
     )
 
 
 def _form(
-    request: HttpRequest, data: object = None, initial: dict | None = None, existing: Person | None = None
+    request: HttpRequest,
+    data: object = None,
+    initial: dict | None = None,
+    existing: Person | None = None,
 ) -> PersonForm:
     return PersonForm(
         data,
@@ -115,11 +124,16 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = person_for(request.user, pk=pk, action="write")
     initial = {
-        "name": person.name, "force_type": person.force_type, "unit": person.unit_id,
+        "name": person.name,
+        "force_type": person.force_type,
+        "unit": person.unit_id,
         "vetting_status": person.vetting_status,
-        "vetted_on": person.vetted_on, "training_status": person.training_status,
-        "trained_on": person.trained_on, "armband_issued": person.armband_issued,
-        "vest_issued": person.vest_issued, "child_school": person.child_school_id,
+        "vetted_on": person.vetted_on,
+        "training_status": person.training_status,
+        "trained_on": person.trained_on,
+        "armband_issued": person.armband_issued,
+        "vest_issued": person.vest_issued,
+        "child_school": person.child_school_id,
     }
     form = _form(request, request.POST or None, initial=initial, existing=person)
     if request.method == "POST" and form.is_valid() and form.cleaned_input:
@@ -130,7 +144,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 for error in errors:
                     form.add_error(field if field in form.fields else None, error)
         else:
-            messages.success(request, _("Changes to %(name)s have been saved.") % {"name": person.name})
+            messages.success(
+                request, _("Changes to %(name)s have been saved.") % {"name": person.name}
+            )
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/form.html", {"form": form, "person": person, "creating": False})
 
@@ -145,14 +161,38 @@ def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             value = person_reveal(
-                actor=request.user, person=person, field=form.cleaned_data["field"],
+                actor=request.user,
+                person=person,
+                field=form.cleaned_data["field"],
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
     else:
         error = _("Give a reason of at least 4 characters for seeing this in full.")
-    return render(request, "people/_revealed.html", {"value": value, "error": error, "field": field, "person": person})
+    return render(
+        request,
+        "people/_revealed.html",
+        {"value": value, "error": error, "field": field, "person": person},
+    )
+
+
+@login_required
+@require_POST
+def person_consent_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = person_for(request.user, pk=pk, action="write")
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        consent_record(
+            actor=request.user,
+            person=person,
+            text_version=form.cleaned_data["text_version"],
+            method=form.cleaned_data["method"],
+        )
+        messages.success(request, _("The consent has been recorded."))
+    else:
+        messages.error(request, _("Name the version of the consent text."))
+    return redirect("people:detail", pk=person.pk)
 
 
 @login_required

@@ -9,7 +9,6 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from huxue.orgs import access
-from huxue.orgs.models import Membership
 
 
 class LoginView(auth_views.LoginView):
@@ -21,12 +20,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         messages.success(self.request, _("Your password has been changed."))
         return super().form_valid(form)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = Membership.objects.filter(user=request.user).select_related("unit", "region")
-    return render(request, "web/home.html", {"memberships": memberships, "roles": access.roles_of(request.user)})
+    memberships = access.memberships(request.user)
+    return render(
+        request,
+        "web/home.html",
+        {"memberships": memberships, "roles": access.roles_of(request.user)},
+    )

@@ -30,7 +30,9 @@ def test_the_chain_verifies_after_appends() -> None:
 @pytest.mark.django_db
 def test_audit_verify_names_the_first_tampered_line() -> None:
     events = [audit.record(action="test.event", object_id=i) for i in range(4)]
-    _tamper("UPDATE core_auditevent SET actor_username = %s WHERE id = %s", ["mallory", events[2].id])
+    _tamper(
+        "UPDATE core_auditevent SET actor_username = %s WHERE id = %s", ["mallory", events[2].id]
+    )
     result = audit.verify()
     assert not result.ok and result.first_broken_id == events[2].id
     with pytest.raises(CommandError, match=f"line id {events[2].id}"):

@@ -49,7 +49,9 @@ def test_a_birth_date_in_the_future_is_refused() -> None:
         validate_id_number(first17 + id_check_char(first17), today=dt.date(2026, 11, 28))
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)), st.integers(0, 999))
+@given(
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)), st.integers(0, 999)
+)
 def test_any_number_with_a_computed_check_digit_validates(born: dt.date, seq: int) -> None:
     first17 = f"230902{born:%Y%m%d}{seq:03d}"
     number = first17 + id_check_char(first17)
@@ -65,7 +67,16 @@ def test_a_wrong_check_digit_never_validates(number: str) -> None:
     assert id_check_char(number[:17]) == number[17]
 
 
-@pytest.mark.parametrize("raw", ["+86 138-1234-5678", "0086 13812345678", "8613812345678", "１３８１２３４５６７８", "138 1234 5678"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+86 138-1234-5678",
+        "0086 13812345678",
+        "8613812345678",
+        "１３８１２３４５６７８",
+        "138 1234 5678",
+    ],
+)
 def test_phone_prefixes_and_separators_are_stripped(raw: str) -> None:
     assert validate_phone(raw) == "13812345678"
 

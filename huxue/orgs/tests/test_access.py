@@ -29,11 +29,19 @@ def test_a_station_officer_sees_the_schools_it_polices(city: City) -> None:
 
 
 def test_the_city_bureau_sees_everything_under_it(city: City) -> None:
-    assert visible(city, "city_admin", School) == {city.school_a1.pk, city.school_a2.pk, city.school_b1.pk}
+    assert visible(city, "city_admin", School) == {
+        city.school_a1.pk,
+        city.school_a2.pk,
+        city.school_b1.pk,
+    }
 
 
 def test_the_education_bureau_sees_its_regions_schools_through_the_region_tree(city: City) -> None:
-    assert visible(city, "education", School) == {city.school_a1.pk, city.school_a2.pk, city.school_b1.pk}
+    assert visible(city, "education", School) == {
+        city.school_a1.pk,
+        city.school_a2.pk,
+        city.school_b1.pk,
+    }
     assert visible(city, "education", Person, "reveal") == set()
 
 
@@ -70,8 +78,13 @@ def test_inactive_users_see_nothing(city: City) -> None:
     assert not School.objects.filter(access.scope(lead, "read", School)).exists()
 
 
-@pytest.mark.parametrize("first,second", [(Role.SYSADMIN, Role.AUDITOR), (Role.AUDITOR, Role.SECADMIN), (Role.SECADMIN, Role.BUREAU)])
-def test_administrator_roles_are_exclusive_on_one_account(city: City, first: str, second: str) -> None:
+@pytest.mark.parametrize(
+    "first,second",
+    [(Role.SYSADMIN, Role.AUDITOR), (Role.AUDITOR, Role.SECADMIN), (Role.SECADMIN, Role.BUREAU)],
+)
+def test_administrator_roles_are_exclusive_on_one_account(
+    city: City, first: str, second: str
+) -> None:
     from huxue.testing import make_user
 
     user = make_user("admin_x", first, region=city.city)

@@ -18,14 +18,21 @@ def test_signing_in_lands_on_home_and_is_audited(city: City) -> None:
     client = Client()
     response = _login(client, "school_lead", PASSWORD)
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(action="login", actor_username="school_lead", outcome="success").exists()
+    assert AuditEvent.objects.filter(
+        action="login", actor_username="school_lead", outcome="success"
+    ).exists()
     assert client.get(reverse("home")).status_code == 200
 
 
 def test_a_wrong_password_is_refused_and_audited(city: City) -> None:
     response = _login(Client(), "school_lead", "wrong-password")
     assert response.status_code == 200
-    assert AuditEvent.objects.filter(action="login", actor_username="school_lead", outcome="failure").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="login", actor_username="school_lead", outcome="failure"
+        ).count()
+        == 1
+    )
 
 
 def test_the_account_locks_after_repeated_failures(city: City, settings) -> None:

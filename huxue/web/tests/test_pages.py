@@ -8,30 +8,106 @@ from django.urls import reverse
 from huxue.core.models import AuditEvent
 from huxue.testing import City
 
-USERS = ["city_admin", "station_officer", "education", "school_lead", "other_lead", "inspector", "volunteer", "sysadmin", "secadmin", "auditor", "stranger"]
+USERS = [
+    "city_admin",
+    "station_officer",
+    "education",
+    "school_lead",
+    "other_lead",
+    "inspector",
+    "volunteer",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "stranger",
+]
 
 # page → the users who get 200 (everyone else gets 404)
-PEOPLE_READERS = {"city_admin", "station_officer", "education", "school_lead", "other_lead", "inspector", "volunteer"}
+PEOPLE_READERS = {
+    "city_admin",
+    "station_officer",
+    "education",
+    "school_lead",
+    "other_lead",
+    "inspector",
+    "volunteer",
+}
 
 
 def _pages(city: City) -> dict[str, tuple[str, set[str]]]:
     a1, b1 = city.person_a1, city.person_b1
     return {
         "people list": (reverse("people:list"), PEOPLE_READERS),
-        "person a1": (reverse("people:detail", args=[a1.pk]), {"city_admin", "station_officer", "education", "school_lead", "inspector", "volunteer"}),
-        "person b1": (reverse("people:detail", args=[b1.pk]), {"city_admin", "education", "other_lead"}),
-        "edit person a1": (reverse("people:edit", args=[a1.pk]), {"city_admin", "station_officer", "school_lead"}),
-        "register": (reverse("people:create"), {"city_admin", "station_officer", "school_lead", "other_lead"}),
-        "schools": (reverse("posts:school_list"), {"city_admin", "station_officer", "education", "school_lead", "other_lead", "inspector"}),
-        "school a1": (reverse("posts:school_detail", args=[city.school_a1.pk]), {"city_admin", "station_officer", "education", "school_lead", "inspector"}),
-        "school b1": (reverse("posts:school_detail", args=[city.school_b1.pk]), {"city_admin", "education", "other_lead"}),
-        "posts": (reverse("posts:post_list"), {"city_admin", "station_officer", "education", "school_lead", "other_lead", "inspector"}),
-        "post a1": (reverse("posts:post_detail", args=[city.post_a1.pk]), {"city_admin", "station_officer", "education", "school_lead", "inspector"}),
-        "post b1": (reverse("posts:post_detail", args=[city.post_b1.pk]), {"city_admin", "education", "other_lead"}),
-        "edit post a1": (reverse("posts:post_edit", args=[city.post_a1.pk]), {"city_admin", "station_officer", "school_lead"}),
-        "poster a1": (reverse("posts:post_poster", args=[city.post_a1.pk]), {"city_admin", "station_officer", "school_lead"}),
-        "add post a1": (reverse("posts:post_create", args=[city.school_a1.pk]), {"city_admin", "station_officer", "school_lead"}),
-        "add school": (reverse("posts:school_create"), {"city_admin", "station_officer", "education"}),
+        "person a1": (
+            reverse("people:detail", args=[a1.pk]),
+            {"city_admin", "station_officer", "education", "school_lead", "inspector", "volunteer"},
+        ),
+        "person b1": (
+            reverse("people:detail", args=[b1.pk]),
+            {"city_admin", "education", "other_lead"},
+        ),
+        "edit person a1": (
+            reverse("people:edit", args=[a1.pk]),
+            {"city_admin", "station_officer", "school_lead"},
+        ),
+        "register": (
+            reverse("people:create"),
+            {"city_admin", "station_officer", "school_lead", "other_lead"},
+        ),
+        "schools": (
+            reverse("posts:school_list"),
+            {
+                "city_admin",
+                "station_officer",
+                "education",
+                "school_lead",
+                "other_lead",
+                "inspector",
+            },
+        ),
+        "school a1": (
+            reverse("posts:school_detail", args=[city.school_a1.pk]),
+            {"city_admin", "station_officer", "education", "school_lead", "inspector"},
+        ),
+        "school b1": (
+            reverse("posts:school_detail", args=[city.school_b1.pk]),
+            {"city_admin", "education", "other_lead"},
+        ),
+        "posts": (
+            reverse("posts:post_list"),
+            {
+                "city_admin",
+                "station_officer",
+                "education",
+                "school_lead",
+                "other_lead",
+                "inspector",
+            },
+        ),
+        "post a1": (
+            reverse("posts:post_detail", args=[city.post_a1.pk]),
+            {"city_admin", "station_officer", "education", "school_lead", "inspector"},
+        ),
+        "post b1": (
+            reverse("posts:post_detail", args=[city.post_b1.pk]),
+            {"city_admin", "education", "other_lead"},
+        ),
+        "edit post a1": (
+            reverse("posts:post_edit", args=[city.post_a1.pk]),
+            {"city_admin", "station_officer", "school_lead"},
+        ),
+        "poster a1": (
+            reverse("posts:post_poster", args=[city.post_a1.pk]),
+            {"city_admin", "station_officer", "school_lead"},
+        ),
+        "add post a1": (
+            reverse("posts:post_create", args=[city.school_a1.pk]),
+            {"city_admin", "station_officer", "school_lead"},
+        ),
+        "add school": (
+            reverse("posts:school_create"),
+            {"city_admin", "station_officer", "education"},
+        ),
         "audit": (reverse("audit:list"), {"auditor"}),
     }
 
@@ -53,7 +129,9 @@ def test_the_people_list_shows_masked_values_only(city: City, login) -> None:
 
 
 def test_the_edit_page_never_prints_full_values(city: City, login) -> None:
-    body = login("school_lead").get(reverse("people:edit", args=[city.person_a1.pk])).content.decode()
+    body = (
+        login("school_lead").get(reverse("people:edit", args=[city.person_a1.pk])).content.decode()
+    )
     assert city.person_a1.id_number not in body and city.person_a1.phone not in body
 
 
@@ -71,20 +149,37 @@ def test_reveal_needs_a_reason_and_is_audited(city: City, login) -> None:
     shown = client.post(url, {"field": "id_number", "reason": "核对身份"}).content.decode()
     assert city.person_a1.id_number in shown
     event = AuditEvent.objects.get(action="person.reveal")
-    assert event.actor_username == "school_lead" and event.detail == {"field": "id_number", "reason": "核对身份"}
+    assert event.actor_username == "school_lead" and event.detail == {
+        "field": "id_number",
+        "reason": "核对身份",
+    }
 
 
-@pytest.mark.parametrize("username", ["education", "inspector", "volunteer", "other_lead", "auditor"])
-def test_reveal_is_not_found_without_the_permission_in_scope(city: City, login, username: str) -> None:
-    response = login(username).post(reverse("people:reveal", args=[city.person_a1.pk]), {"field": "phone", "reason": "test reason"})
+@pytest.mark.parametrize(
+    "username", ["education", "inspector", "volunteer", "other_lead", "auditor"]
+)
+def test_reveal_is_not_found_without_the_permission_in_scope(
+    city: City, login, username: str
+) -> None:
+    response = login(username).post(
+        reverse("people:reveal", args=[city.person_a1.pk]),
+        {"field": "phone", "reason": "test reason"},
+    )
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="person.reveal").exists()
 
 
 def test_a_lead_registers_a_member_and_sees_errors_in_chinese(city: City, login) -> None:
     client = login("school_lead")
-    data = {"name": "赵敏", "force_type": "parent", "unit": city.school_a1.unit_id, "phone": "138 1234 5678",
-            "id_number": "23090219800101123", "vetting_status": "pending", "training_status": "none"}
+    data = {
+        "name": "赵敏",
+        "force_type": "parent",
+        "unit": city.school_a1.unit_id,
+        "phone": "138 1234 5678",
+        "id_number": "23090219800101123",
+        "vetting_status": "pending",
+        "training_status": "none",
+    }
     body = client.post(reverse("people:create"), data).content.decode()
     assert "18" in body and "身份证" in body  # "公民身份号码由 18 位组成" style message
     from huxue.core.validators import id_check_char
@@ -96,8 +191,15 @@ def test_a_lead_registers_a_member_and_sees_errors_in_chinese(city: City, login)
 
 
 def test_a_lead_cannot_register_into_another_school(city: City, login) -> None:
-    data = {"name": "赵敏", "force_type": "parent", "unit": city.school_b1.unit_id, "phone": "13812345678",
-            "id_number": "11010519491231002X", "vetting_status": "pending", "training_status": "none"}
+    data = {
+        "name": "赵敏",
+        "force_type": "parent",
+        "unit": city.school_b1.unit_id,
+        "phone": "13812345678",
+        "id_number": "11010519491231002X",
+        "vetting_status": "pending",
+        "training_status": "none",
+    }
     response = login("school_lead").post(reverse("people:create"), data)
     assert response.status_code == 200 and "unit" in response.context["form"].errors
 
@@ -124,23 +226,45 @@ def test_rotating_the_qr_token_retires_the_old_poster(city: City, login) -> None
 
 
 def test_the_poster_carries_a_qr_code_for_the_current_token(city: City, login) -> None:
-    body = login("school_lead").get(reverse("posts:post_poster", args=[city.post_a1.pk])).content.decode()
+    body = (
+        login("school_lead")
+        .get(reverse("posts:post_poster", args=[city.post_a1.pk]))
+        .content.decode()
+    )
     assert "<svg" in body and city.post_a1.name in body
 
 
 def test_a_lead_adds_a_post_with_windows_and_requirements(city: City, login) -> None:
     client = login("school_lead")
-    data = {"name": "北门", "latitude": "45.771", "longitude": "131.004", "geofence_m": 120,
-            "windows": "07:10-08:00，15:30-16:30", "police": 1, "guard": 0, "staff": 1, "volunteer": 2}
+    data = {
+        "name": "北门",
+        "latitude": "45.771",
+        "longitude": "131.004",
+        "geofence_m": 120,
+        "windows": "07:10-08:00，15:30-16:30",
+        "police": 1,
+        "guard": 0,
+        "staff": 1,
+        "volunteer": 2,
+    }
     response = client.post(reverse("posts:post_create", args=[city.school_a1.pk]), data)
     assert response.status_code == 302
     post = city.school_a1.posts.get(name="北门")
-    assert post.windows.count() == 10 and {r.group: r.minimum for r in post.requirements.all()} == {"police": 1, "staff": 1, "volunteer": 2}
-    bad = client.post(reverse("posts:post_create", args=[city.school_a1.pk]), {**data, "name": "西门", "windows": "08:00-07:00"})
+    assert post.windows.count() == 10 and {r.group: r.minimum for r in post.requirements.all()} == {
+        "police": 1,
+        "staff": 1,
+        "volunteer": 2,
+    }
+    bad = client.post(
+        reverse("posts:post_create", args=[city.school_a1.pk]),
+        {**data, "name": "西门", "windows": "08:00-07:00"},
+    )
     assert bad.status_code == 200 and "windows" in bad.context["form"].errors
 
 
-def test_list_pages_use_a_constant_number_of_queries(city: City, login, django_assert_max_num_queries) -> None:
+def test_list_pages_use_a_constant_number_of_queries(
+    city: City, login, django_assert_max_num_queries
+) -> None:
     client = login("city_admin")
     for url in (reverse("people:list"), reverse("posts:post_list"), reverse("posts:school_list")):
         with django_assert_max_num_queries(14):

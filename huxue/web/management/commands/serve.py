@@ -24,8 +24,20 @@ class Command(BaseCommand):
         python = sys.executable
         procs = [
             subprocess.Popen(  # noqa: S603
-                [python, "-m", "gunicorn", "config.wsgi", "--bind", f"{options['host']}:{options['port']}",
-                 "--workers", str(options["workers"]), "--access-logfile", "-", "--graceful-timeout", "10"]
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi",
+                    "--bind",
+                    f"{options['host']}:{options['port']}",
+                    "--workers",
+                    str(options["workers"]),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "10",
+                ]
             )
         ]
         for command in settings.HUXUE_BACKGROUND_COMMANDS:
