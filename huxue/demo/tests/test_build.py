@@ -1,0 +1,235 @@
+"""The full demo city, built once for this module and rolled back at its end."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.models import F
+from django.test import Client, RequestFactory, override_settings
+
+from huxue.core import audit
+from huxue.core.models import AuditEvent
+from huxue.core.validators import validate_id_number, validate_phone
+from huxue.demo import data
+from huxue.demo.builder import Outcome, build_city
+from huxue.demo.builder.people import plan_people
+from huxue.demo.builder.places import plan_places
+from huxue.demo.builder.summary import city_counts, login_lines
+from huxue.demo.builder.users import DEMO_LOGINS, PASSWORD
+from huxue.orgs.models import Region, Unit, User
+from huxue.orgs.roles import Role
+from huxue.people.forces import VOLUNTEER_TYPES
+from huxue.people.models import Consent, Person
+from huxue.people.services import id_index_of, phone_index_of
+from huxue.posts.models import DutyWindow, Post, School, StaffingRequirement
+from huxue.posts.services import post_void
+
+SEED = data.DEFAULT_SEED
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Built:
+    outcome: Outcome
+    output: str
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Built]:
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=FAST_HASHER),
+        transaction.atomic(),
+    ):
+        out = io.StringIO()
+        outcome = build_city(seed=SEED, stdout=out)
+        yield Built(outcome, out.getvalue())
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_build_reports_what_it_wrote(demo: Built) -> None:
+    assert demo.outcome.built
+    assert demo.outcome.seed == SEED
+    assert "222" in demo.output
+
+
+def test_the_city_has_exactly_222_posts_each_with_windows_and_staffing(demo: Built) -> None:
+    assert Post.objects.filter(voided_at__isnull=True).count() == 222
+    assert city_counts().posts == 222
+    assert not Post.objects.filter(windows__isnull=True).exists()
+    assert not Post.objects.filter(requirements__isnull=True).exists()
+    assert DutyWindow.objects.filter(weekday__gte=5).count() == 0
+    assert (
+        StaffingRequirement.objects.filter(group="police", minimum=1).count()
+        == School.objects.count()
+    )
+
+
+def test_the_regions_carry_their_codes_under_the_city(demo: Built) -> None:
+    city = Region.objects.get(code="230900")
+    assert city.name == "七台河市"
+    districts = dict(Region.objects.filter(parent=city).values_list("code", "name"))
+    assert districts == {
+        "230902": "新兴区",
+        "230903": "桃山区",
+        "230904": "茄子河区",
+        "230921": "勃利县",
+    }
+    assert city_counts().regions == 5
+
+
+def test_the_county_bureau_is_under_the_city_bureau(demo: Built) -> None:
+    county = Unit.objects.get(name="勃利县公安局")
+    assert county.parent is not None and county.parent.name == "七台河市公安局"
+    assert county.region.code == "230921"
+    assert Unit.objects.filter(kind=Unit.Kind.STATION, path__startswith=county.path).count() >= 3
+
+
+def test_the_pilot_school_exists_under_a_station_in_xinxing(demo: Built) -> None:
+    pilot = School.objects.select_related("unit__region", "station").get(
+        unit__name="七台河市第六小学"
+    )
+    assert pilot.unit.region.code == "230902"
+    assert pilot.station.kind == Unit.Kind.STATION
+    assert pilot.unit.parent_id == pilot.station_id
+    assert pilot.posts.count() >= 1
+
+
+def test_every_school_is_under_its_station_in_its_district(demo: Built) -> None:
+    assert School.objects.count() == 100
+    assert not School.objects.exclude(unit__parent=F("station")).exists()
+    assert not School.objects.exclude(station__region=F("unit__region")).exists()
+
+
+def test_coordinates_lie_near_the_city_centre_or_the_county_seat(demo: Built) -> None:
+    for lat, lon, code in Post.objects.values_list(
+        "latitude", "longitude", "school__unit__region__code"
+    ):
+        centre = (45.75, 130.57) if code == "230921" else (45.77, 131.00)
+        assert abs(float(lat) - centre[0]) < 0.5 and abs(float(lon) - centre[1]) < 0.5
+
+
+def test_there_are_at_least_3000_members_with_valid_unique_ids(demo: Built) -> None:
+    people = Person.objects.filter(voided_at__isnull=True)
+    assert people.count() >= 3000
+    assert people.values("id_index").distinct().count() == people.count()
+    for person in people.order_by("?")[:200]:
+        assert validate_id_number(person.id_number) == person.id_number
+        assert validate_phone(person.phone) == person.phone
+        assert person.id_index == id_index_of(person.id_number)
+        assert person.phone_index == phone_index_of(person.phone)
+
+
+def test_no_plaintext_id_or_phone_is_stored(demo: Built) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, id_number, phone FROM people_person")
+        stored = {
+            pk: (id_cipher, phone_cipher) for pk, id_cipher, phone_cipher in cursor.fetchall()
+        }
+    plain = {p.pk: (p.id_number, p.phone) for p in Person.objects.all()}
+    assert stored.keys() == plain.keys()
+    for pk, (id_number, phone) in plain.items():
+        id_cipher, phone_cipher = stored[pk]
+        assert id_cipher.startswith("v") and phone_cipher.startswith("v")
+        assert id_number not in id_cipher and phone not in phone_cipher
+        assert id_number[6:14] not in id_cipher  # not even the birth date
+
+
+def test_the_database_holds_exactly_the_planned_people(demo: Built) -> None:
+    planned = {(p.name, p.id_number, p.force_type) for p in plan_people(SEED, plan_places(SEED))}
+    stored = {(p.name, p.id_number, p.force_type) for p in Person.objects.all()}
+    assert stored == planned
+
+
+def test_every_volunteer_has_one_consent_record(demo: Built) -> None:
+    volunteers = Person.objects.filter(force_type__in=list(VOLUNTEER_TYPES))
+    assert Consent.objects.count() == volunteers.count()
+    assert not volunteers.filter(consents__isnull=True).exists()
+    assert set(Consent.objects.values_list("text_version", flat=True)) == {"2019-v1", "2021-v2"}
+
+
+def test_parents_name_their_childs_school(demo: Built) -> None:
+    parents = Person.objects.filter(force_type="parent")
+    assert parents.exists()
+    assert not parents.filter(child_school__isnull=True).exists()
+    assert not parents.exclude(child_school__unit=F("unit")).exists()
+
+
+def test_there_is_one_demo_login_per_role(demo: Built) -> None:
+    roles = {login.username: login.role for login in DEMO_LOGINS}
+    assert set(roles.values()) == set(Role.values)
+    for username, role in roles.items():
+        user = User.objects.get(username=username)
+        assert list(user.memberships.values_list("role", flat=True)) == [role]
+
+
+@pytest.mark.parametrize("username", [login.username for login in DEMO_LOGINS])
+def test_each_demo_login_signs_in_with_the_printed_password(demo: Built, username: str) -> None:
+    client = Client()
+    request = RequestFactory().post("/login/")
+    assert client.login(request=request, username=username, password=PASSWORD)
+
+
+def test_the_demo_member_is_a_person_at_the_pilot_school(demo: Built) -> None:
+    person = Person.objects.select_related("unit").get(user__username="demo_member")
+    assert person.unit.name == "七台河市第六小学"
+    assert person.user is not None and person.user.display_name == person.name
+
+
+def test_what_each_login_sees_follows_the_scope_rule(demo: Built) -> None:
+    lines = {line.username: line for line in login_lines()}
+    people = Person.objects.count()
+    assert (
+        lines["demo_bureau"].schools,
+        lines["demo_bureau"].posts,
+        lines["demo_bureau"].members,
+    ) == (100, 222, people)
+    assert lines["demo_school"].schools == 1
+    assert lines["demo_member"].members == 1
+    assert 0 < lines["demo_station"].schools < 100
+    assert 0 < lines["demo_inspector"].schools < 100
+    for admin in ("demo_sysadmin", "demo_secadmin", "demo_auditor"):
+        assert lines[admin].members == 0
+
+
+def test_the_people_are_one_audit_line_and_the_chain_holds(demo: Built) -> None:
+    [marker] = AuditEvent.objects.filter(action="demo.build")
+    assert marker.detail["seed"] == SEED
+    assert marker.detail["people"] == Person.objects.count()
+    assert not AuditEvent.objects.filter(action="person.create").exists()
+    assert audit.verify().ok
+
+
+def test_a_second_run_changes_nothing(demo: Built) -> None:
+    before = city_counts(), User.objects.count(), Unit.objects.count(), AuditEvent.objects.count()
+    outcome = build_city(seed=SEED + 1)
+    assert not outcome.built
+    assert outcome.seed == SEED
+    assert (
+        city_counts(),
+        User.objects.count(),
+        Unit.objects.count(),
+        AuditEvent.objects.count(),
+    ) == before
+
+
+def test_the_command_prints_every_login_and_counts_from_the_database(demo: Built) -> None:
+    school = School.objects.get(unit__name="七台河市第六小学")
+    post_void(actor=None, post=school.posts.first(), reason="gate bricked up")
+    out = io.StringIO()
+    call_command("demo_city", stdout=out)
+    text = out.getvalue()
+    for login in DEMO_LOGINS:
+        assert re.search(rf"{login.username}\s+{re.escape(PASSWORD)}", text)
+    assert re.search(r"demo_bureau .* 100 +221 ", text)  # the voided post no longer counts
+    assert city_counts().posts == 221
