@@ -25,7 +25,9 @@ PASSWORD = "Huxue-test-2026"
 
 def make_id_number(rng: random.Random, *, area: str = "230902", year: int | None = None) -> str:
     year = year or rng.randint(1965, 2002)
-    first17 = f"{area}{year:04d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    first17 = (
+        f"{area}{year:04d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}{rng.randint(0, 999):03d}"
+    )
     return first17 + id_check_char(first17)
 
 
@@ -53,14 +55,27 @@ class City:
     rng: random.Random = field(default_factory=lambda: random.Random(7))
 
 
-def make_user(username: str, role: str | None = None, *, unit: Unit | None = None, region: Region | None = None) -> User:
+def make_user(
+    username: str,
+    role: str | None = None,
+    *,
+    unit: Unit | None = None,
+    region: Region | None = None,
+) -> User:
     user = user_create(username=username, password=PASSWORD, display_name=username)
     if role:
         membership_grant(user=user, role=role, unit=unit, region=region)
     return user
 
 
-def make_person(city: City, *, unit: Unit, name: str = "张三", force_type: str = ForceType.COMMUNITY, **extra: Any) -> Person:
+def make_person(
+    city: City,
+    *,
+    unit: Unit,
+    name: str = "张三",
+    force_type: str = ForceType.COMMUNITY,
+    **extra: Any,
+) -> Person:
     data = PersonInput(
         name=name,
         force_type=force_type,
@@ -78,14 +93,24 @@ def make_city() -> City:
     xinxing = region_create(code="230902", name="新兴区", parent=city)
     taoshan = region_create(code="230903", name="桃山区", parent=city)
     bureau = unit_create(kind=Unit.Kind.BUREAU, name="七台河市公安局", region=city)
-    station_a = unit_create(kind=Unit.Kind.STATION, name="新兴派出所", region=xinxing, parent=bureau)
-    station_b = unit_create(kind=Unit.Kind.STATION, name="桃山派出所", region=taoshan, parent=bureau)
+    station_a = unit_create(
+        kind=Unit.Kind.STATION, name="新兴派出所", region=xinxing, parent=bureau
+    )
+    station_b = unit_create(
+        kind=Unit.Kind.STATION, name="桃山派出所", region=taoshan, parent=bureau
+    )
     education = unit_create(kind=Unit.Kind.EDUCATION, name="七台河市教育局", region=city)
 
     def school(name: str, station: Unit, region: Region) -> School:
         return school_create(
-            actor=None, name=name, stage=School.Stage.PRIMARY, station=station, region=region,
-            latitude=Decimal("45.771000"), longitude=Decimal("131.003000"), pupils=800,
+            actor=None,
+            name=name,
+            stage=School.Stage.PRIMARY,
+            station=station,
+            region=region,
+            latitude=Decimal("45.771000"),
+            longitude=Decimal("131.003000"),
+            pupils=800,
         )
 
     school_a1 = school("市第六小学", station_a, xinxing)
@@ -94,16 +119,31 @@ def make_city() -> City:
 
     def post(s: School, name: str) -> Post:
         return post_create(
-            actor=None, school=s, name=name, latitude=s.latitude, longitude=s.longitude,
+            actor=None,
+            school=s,
+            name=name,
+            latitude=s.latitude,
+            longitude=s.longitude,
             windows=parse_windows("07:00-08:00, 15:30-17:00"),
             requirements={ForceGroup.POLICE: 1, ForceGroup.GUARD: 1, ForceGroup.VOLUNTEER: 2},
         )
 
     built = City(
-        city=city, xinxing=xinxing, taoshan=taoshan, bureau=bureau, station_a=station_a,
-        station_b=station_b, education=education, school_a1=school_a1, school_a2=school_a2,
-        school_b1=school_b1, post_a1=post(school_a1, "南门"), post_b1=post(school_b1, "正门"),
-        person_a1=None, person_b1=None, rng=rng,  # type: ignore[arg-type]
+        city=city,
+        xinxing=xinxing,
+        taoshan=taoshan,
+        bureau=bureau,
+        station_a=station_a,
+        station_b=station_b,
+        education=education,
+        school_a1=school_a1,
+        school_a2=school_a2,
+        school_b1=school_b1,
+        post_a1=post(school_a1, "南门"),
+        post_b1=post(school_b1, "正门"),
+        person_a1=None,
+        person_b1=None,
+        rng=rng,  # type: ignore[arg-type]
     )
     built.person_a1 = make_person(built, unit=school_a1.unit, name="李红")
     built.person_b1 = make_person(built, unit=school_b1.unit, name="王刚")

@@ -28,8 +28,12 @@ class Person(TimeStampedModel, VoidableModel):
         "orgs.Unit", on_delete=models.PROTECT, related_name="people", verbose_name=_("unit")
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="person", verbose_name=_("login account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("login account"),
     )
     name = models.CharField(_("name"), max_length=50)
     force_type = models.CharField(_("force type"), max_length=20, choices=ForceType.choices)
@@ -48,8 +52,12 @@ class Person(TimeStampedModel, VoidableModel):
     armband_issued = models.BooleanField(_("red armband issued"), default=False)
     vest_issued = models.BooleanField(_("red vest issued"), default=False)
     child_school = models.ForeignKey(
-        "posts.School", on_delete=models.PROTECT, null=True, blank=True,
-        related_name="parent_volunteers", verbose_name=_("child's school"),
+        "posts.School",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parent_volunteers",
+        verbose_name=_("child's school"),
     )
 
     scope_unit = "unit"
@@ -63,7 +71,9 @@ class Person(TimeStampedModel, VoidableModel):
         constraints = [
             # One live record per resident ID; voided records keep their history.
             models.UniqueConstraint(
-                fields=["id_index"], condition=Q(voided_at__isnull=True), name="person_id_unique_live"
+                fields=["id_index"],
+                condition=Q(voided_at__isnull=True),
+                name="person_id_unique_live",
             ),
         ]
         indexes = [models.Index(fields=["unit", "force_type"])]

@@ -8,7 +8,9 @@ from huxue.orgs import access
 from huxue.people.models import Person
 
 
-def people_visible_to(user: Any, *, action: str = "read", include_void: bool = False) -> QuerySet[Person]:
+def people_visible_to(
+    user: Any, *, action: str = "read", include_void: bool = False
+) -> QuerySet[Person]:
     qs = Person.objects.select_related("unit", "unit__region", "child_school__unit")
     if not include_void:
         qs = qs.filter(voided_at__isnull=True)
@@ -16,7 +18,9 @@ def people_visible_to(user: Any, *, action: str = "read", include_void: bool = F
 
 
 def person_for(user: Any, *, pk: int, action: str = "read") -> Person:
-    return access.get_or_404(user, action, people_visible_to(user, action=action, include_void=True), pk=pk)
+    return access.get_or_404(
+        user, action, people_visible_to(user, action=action, include_void=True), pk=pk
+    )
 
 
 def people_by_id_index(indexes: list[str]) -> dict[str, Person]:

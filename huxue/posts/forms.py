@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from huxue.orgs.models import Unit
 from huxue.people.forces import ForceGroup
 from huxue.posts.models import School
 from huxue.posts.services import Window, clean_requirements, parse_windows
@@ -15,11 +16,25 @@ from huxue.posts.services import Window, clean_requirements, parse_windows
 class SchoolForm(forms.Form):
     name = forms.CharField(label=_("School name"), max_length=100)
     stage = forms.ChoiceField(label=_("Stage"), choices=School.Stage.choices)
-    pupils = forms.IntegerField(label=_("Number of pupils"), min_value=0, max_value=20000, initial=0)
-    station = forms.ModelChoiceField(label=_("Police station (属地)"), queryset=None)  # type: ignore[arg-type]
+    pupils = forms.IntegerField(
+        label=_("Number of pupils"), min_value=0, max_value=20000, initial=0
+    )
+    station = forms.ModelChoiceField(label=_("Police station (属地)"), queryset=Unit.objects.none())
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90))
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=Decimal(180))
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-90),
+        max_value=Decimal(90),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-180),
+        max_value=Decimal(180),
+    )
 
     def __init__(self, *args: Any, stations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -28,17 +43,40 @@ class SchoolForm(forms.Form):
 
 class PostForm(forms.Form):
     name = forms.CharField(label=_("Gate"), max_length=64, help_text=_("e.g. 南门 (south gate)"))
-    latitude = forms.DecimalField(label=_("Latitude"), max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90))
-    longitude = forms.DecimalField(label=_("Longitude"), max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=Decimal(180))
-    geofence_m = forms.IntegerField(label=_("Geofence radius (m)"), min_value=20, max_value=2000, initial=150)
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-90),
+        max_value=Decimal(90),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal(-180),
+        max_value=Decimal(180),
+    )
+    geofence_m = forms.IntegerField(
+        label=_("Geofence radius (m)"), min_value=20, max_value=2000, initial=150
+    )
     windows = forms.CharField(
-        label=_("Duty windows on school days"), initial="07:00-08:00, 15:30-17:00",
+        label=_("Duty windows on school days"),
+        initial="07:00-08:00, 15:30-17:00",
         help_text=_("Comma-separated, e.g. 07:00-08:00, 15:30-17:00"),
     )
-    police = forms.IntegerField(label=ForceGroup.POLICE.label, min_value=0, max_value=50, initial=1, required=False)
-    guard = forms.IntegerField(label=ForceGroup.GUARD.label, min_value=0, max_value=50, initial=1, required=False)
-    staff = forms.IntegerField(label=ForceGroup.STAFF.label, min_value=0, max_value=50, initial=0, required=False)
-    volunteer = forms.IntegerField(label=ForceGroup.VOLUNTEER.label, min_value=0, max_value=50, initial=2, required=False)
+    police = forms.IntegerField(
+        label=ForceGroup.POLICE.label, min_value=0, max_value=50, initial=1, required=False
+    )
+    guard = forms.IntegerField(
+        label=ForceGroup.GUARD.label, min_value=0, max_value=50, initial=1, required=False
+    )
+    staff = forms.IntegerField(
+        label=ForceGroup.STAFF.label, min_value=0, max_value=50, initial=0, required=False
+    )
+    volunteer = forms.IntegerField(
+        label=ForceGroup.VOLUNTEER.label, min_value=0, max_value=50, initial=2, required=False
+    )
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

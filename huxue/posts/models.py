@@ -30,16 +30,22 @@ class School(TimeStampedModel, VoidableModel):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices)
     pupils = models.PositiveIntegerField(_("number of pupils"), default=0)
     station = models.ForeignKey(
-        "orgs.Unit", on_delete=models.PROTECT, related_name="schools_policed",
+        "orgs.Unit",
+        on_delete=models.PROTECT,
+        related_name="schools_policed",
         verbose_name=_("police station (属地)"),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
 
@@ -62,12 +68,16 @@ class School(TimeStampedModel, VoidableModel):
 class Post(TimeStampedModel, VoidableModel):
     """A guard post (护学岗): one gate of a school, staffed at its duty windows."""
 
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="posts", verbose_name=_("school"))
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="posts", verbose_name=_("school")
+    )
     name = models.CharField(_("gate"), max_length=64)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6)
     geofence_m = models.PositiveIntegerField(
-        _("geofence radius (m)"), default=150, validators=[MinValueValidator(20), MaxValueValidator(2000)]
+        _("geofence radius (m)"),
+        default=150,
+        validators=[MinValueValidator(20), MaxValueValidator(2000)],
     )
     qr_token = models.CharField(max_length=32, unique=True, default=new_qr_token, editable=False)
     qr_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -81,7 +91,9 @@ class Post(TimeStampedModel, VoidableModel):
         verbose_name_plural = _("guard posts")
         constraints = [
             models.UniqueConstraint(
-                fields=["school", "name"], condition=Q(voided_at__isnull=True), name="post_gate_unique_live"
+                fields=["school", "name"],
+                condition=Q(voided_at__isnull=True),
+                name="post_gate_unique_live",
             )
         ]
 

@@ -9,7 +9,9 @@ from huxue.posts.models import DutyWindow, Post, School, StaffingRequirement
 
 
 def schools_visible_to(user: Any, *, action: str = "read") -> QuerySet[School]:
-    qs = School.objects.filter(voided_at__isnull=True).select_related("unit", "unit__region", "station")
+    qs = School.objects.filter(voided_at__isnull=True).select_related(
+        "unit", "unit__region", "station"
+    )
     return access.filter(user, action, qs)
 
 
@@ -35,4 +37,8 @@ def post_for(user: Any, *, pk: int, action: str = "read") -> Post:
 
 def post_by_qr_token(token: str) -> Post | None:
     """The QR poster's landing: a token is public by design (it is printed at the gate)."""
-    return Post.objects.filter(qr_token=token, voided_at__isnull=True).select_related("school__unit").first()
+    return (
+        Post.objects.filter(qr_token=token, voided_at__isnull=True)
+        .select_related("school__unit")
+        .first()
+    )

@@ -32,7 +32,9 @@ def parse_windows(text: str, *, weekdays: Iterable[int] = SCHOOL_DAYS) -> list[W
     windows: list[Window] = []
     parts = [p for p in re.split(r"[,;，；、\s]+(?=\d)", normalize_text(text)) if p.strip()]
     if not parts:
-        raise ValidationError(_("Enter at least one duty window, e.g. 07:00-08:00."), code="windows")
+        raise ValidationError(
+            _("Enter at least one duty window, e.g. 07:00-08:00."), code="windows"
+        )
     spans: list[tuple[dt.time, dt.time]] = []
     for part in parts:
         match = _WINDOW_RE.match(part.strip())
@@ -53,7 +55,9 @@ def parse_windows(text: str, *, weekdays: Iterable[int] = SCHOOL_DAYS) -> list[W
             ) from None
         if end <= start:
             raise ValidationError(
-                _("The window “%(part)s” must end after it starts."), code="windows", params={"part": part}
+                _("The window “%(part)s” must end after it starts."),
+                code="windows",
+                params={"part": part},
             )
         spans.append((start, end))
     spans.sort()
@@ -78,7 +82,9 @@ def parse_coordinate(value: Any, *, low: int, high: int, field: str) -> Decimal:
     try:
         number = Decimal(normalize_text(value)).quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError):
-        raise ValidationError({field: [_("Enter a number in decimal degrees, e.g. 45.771234.")]}) from None
+        raise ValidationError(
+            {field: [_("Enter a number in decimal degrees, e.g. 45.771234.")]}
+        ) from None
     if not low <= number <= high:
         raise ValidationError({field: [_("This coordinate is out of range.")]})
     return number
@@ -122,11 +128,18 @@ def school_create(
     if station.kind != Unit.Kind.STATION:
         raise ValidationError({"station": [_("A school's 属地 unit must be a police station.")]})
     if Unit.objects.filter(parent=station, name=name).exists():
-        raise ValidationError({"name": [_("This police station already has a school of that name.")]})
+        raise ValidationError(
+            {"name": [_("This police station already has a school of that name.")]}
+        )
     unit = unit_create(kind=Unit.Kind.SCHOOL, name=name, region=region, parent=station, actor=actor)
     school = School.objects.create(
-        unit=unit, stage=stage, pupils=pupils, station=station, address=normalize_text(address),
-        latitude=latitude, longitude=longitude,
+        unit=unit,
+        stage=stage,
+        pupils=pupils,
+        station=station,
+        address=normalize_text(address),
+        latitude=latitude,
+        longitude=longitude,
     )
     audit.record(action="school.create", actor=actor, obj=school)
     return school
@@ -144,11 +157,15 @@ def school_update(*, actor: Any, school: School, **changes: Any) -> School:
     for key, value in changes.items():
         setattr(school, key, value)
     school.save()
-    audit.record(action="school.update", actor=actor, obj=school, detail={"changed": sorted(changes)})
+    audit.record(
+        action="school.update", actor=actor, obj=school, detail={"changed": sorted(changes)}
+    )
     return school
 
 
-def _set_windows_and_requirements(post: Post, windows: list[Window], requirements: Mapping[str, int]) -> None:
+def _set_windows_and_requirements(
+    post: Post, windows: list[Window], requirements: Mapping[str, int]
+) -> None:
     post.windows.all().delete()
     DutyWindow.objects.bulk_create(
         [DutyWindow(post=post, weekday=d, start=s, end=e) for d, s, e in windows]
@@ -196,7 +213,11 @@ def post_update(
     requirements: Mapping[str, int] | None = None,
 ) -> Post:
     changed = []
-    for field, value in (("latitude", latitude), ("longitude", longitude), ("geofence_m", geofence_m)):
+    for field, value in (
+        ("latitude", latitude),
+        ("longitude", longitude),
+        ("geofence_m", geofence_m),
+    ):
         if value is not None:
             setattr(post, field, value)
             changed.append(field)
@@ -204,10 +225,16 @@ def post_update(
     if windows is not None or requirements is not None:
         _set_windows_and_requirements(
             post,
-            windows if windows is not None else [(w.weekday, w.start, w.end) for w in post.windows.all()],
-            requirements if requirements is not None else {r.group: r.minimum for r in post.requirements.all()},
+            windows
+            if windows is not None
+            else [(w.weekday, w.start, w.end) for w in post.windows.all()],
+            requirements
+            if requirements is not None
+            else {r.group: r.minimum for r in post.requirements.all()},
         )
-        changed += [k for k, v in (("windows", windows), ("requirements", requirements)) if v is not None]
+        changed += [
+            k for k, v in (("windows", windows), ("requirements", requirements)) if v is not None
+        ]
     audit.record(action="post.update", actor=actor, obj=post, detail={"changed": changed})
     return post
 

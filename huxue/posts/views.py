@@ -107,7 +107,9 @@ def post_list(request: HttpRequest) -> HttpResponse:
     if q:
         posts = posts.filter(school__unit__name__icontains=q)
     page = Paginator(posts, 50).get_page(request.GET.get("page"))
-    return render(request, "posts/post_list.html", {"page": page, "q": q, "groups": ForceGroup.choices})
+    return render(
+        request, "posts/post_list.html", {"page": page, "q": q, "groups": ForceGroup.choices}
+    )
 
 
 @login_required
@@ -133,8 +135,11 @@ def _checkin_url(post: Post) -> str:
 
 def _post_initial(post: Post) -> dict[str, object]:
     initial: dict[str, object] = {
-        "name": post.name, "latitude": post.latitude, "longitude": post.longitude,
-        "geofence_m": post.geofence_m, "windows": format_windows(post.windows.all()),
+        "name": post.name,
+        "latitude": post.latitude,
+        "longitude": post.longitude,
+        "geofence_m": post.geofence_m,
+        "windows": format_windows(post.windows.all()),
     }
     found = {r.group: r.minimum for r in post.requirements.all()}
     initial.update({g: found.get(g, 0) for g in ForceGroup.values})
@@ -146,13 +151,20 @@ def post_create_view(request: HttpRequest, school_pk: int) -> HttpResponse:
     school = school_for(request.user, pk=school_pk)
     if not _may_add_post(request, school):
         raise Http404
-    form = PostForm(request.POST or None, initial={"latitude": school.latitude, "longitude": school.longitude})
+    form = PostForm(
+        request.POST or None, initial={"latitude": school.latitude, "longitude": school.longitude}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             post = post_create(
-                actor=request.user, school=school, name=data["name"], latitude=data["latitude"],
-                longitude=data["longitude"], geofence_m=data["geofence_m"], windows=data["windows"],
+                actor=request.user,
+                school=school,
+                name=data["name"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                geofence_m=data["geofence_m"],
+                windows=data["windows"],
                 requirements=data["requirements"],
             )
         except ValidationError as exc:
@@ -170,12 +182,19 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         post_update(
-            actor=request.user, post=post, latitude=data["latitude"], longitude=data["longitude"],
-            geofence_m=data["geofence_m"], windows=data["windows"], requirements=data["requirements"],
+            actor=request.user,
+            post=post,
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            geofence_m=data["geofence_m"],
+            windows=data["windows"],
+            requirements=data["requirements"],
         )
         messages.success(request, _("Changes to the post have been saved."))
         return redirect("posts:post_detail", pk=post.pk)
-    return render(request, "posts/post_form.html", {"form": form, "school": post.school, "post": post})
+    return render(
+        request, "posts/post_form.html", {"form": form, "school": post.school, "post": post}
+    )
 
 
 @login_required
@@ -184,8 +203,12 @@ def post_poster(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "posts/poster.html",
-        {"post": post, "qr_svg": qr.poster_svg(_checkin_url(post), scale=12), "url": _checkin_url(post),
-         "window_text": format_windows(post.windows.all())},
+        {
+            "post": post,
+            "qr_svg": qr.poster_svg(_checkin_url(post), scale=12),
+            "url": _checkin_url(post),
+            "window_text": format_windows(post.windows.all()),
+        },
     )
 
 
@@ -194,7 +217,10 @@ def post_poster(request: HttpRequest, pk: int) -> HttpResponse:
 def post_rotate_qr_view(request: HttpRequest, pk: int) -> HttpResponse:
     post = post_for(request.user, pk=pk, action="write")
     post_rotate_qr(actor=request.user, post=post)
-    messages.success(request, _("A new QR code has been issued. Print the new poster: the old one no longer works."))
+    messages.success(
+        request,
+        _("A new QR code has been issued. Print the new poster: the old one no longer works."),
+    )
     return redirect("posts:post_detail", pk=post.pk)
 
 

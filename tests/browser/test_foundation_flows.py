@@ -38,7 +38,9 @@ def test_the_people_list_is_masked(page, city: City) -> None:
     assert city.person_b1.name not in page.content()
 
 
-def test_an_import_with_a_bad_row_reports_the_row_and_keeps_the_good_ones(page, city: City, tmp_path) -> None:
+def test_an_import_with_a_bad_row_reports_the_row_and_keeps_the_good_ones(
+    page, city: City, tmp_path
+) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["护学岗队员名单"])  # a title row above the header
@@ -70,5 +72,7 @@ def test_a_member_page_fits_a_phone_screen(phone_page, city: City) -> None:
     assert page.get_by_text(city.person_a1.name).first.is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the phone"
-    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.filters button')).minHeight)")
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.filters button')).minHeight)"
+    )
     assert size >= 36  # buttons big enough to tap
