@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,9 +91,8 @@ def person_clean(raw: Mapping[str, Any], *, unit: Unit | None) -> PersonInput:
         fail("vetted_on", _("Enter the date the background check was passed."))
     if unit is None:
         fail("unit", _("Choose the unit this person belongs to."))
-    if errors:
+    if errors or unit is None:
         raise ValidationError(errors)
-    assert unit is not None
     return PersonInput(
         name=name,
         force_type=force_type,
@@ -215,3 +214,119 @@ def consent_record(
     )
     audit.record(action="consent.record", actor=actor, obj=person, detail={"version": consent.text_version})
     return consent
+
+
+# ---- bulk writes for imports ------------------------------------------------------------------
+# An import writes thousands of rows in one transaction and one audit line for the whole file
+# (huxue.imports), so these write no line of their own. They reuse _apply, so the blind indexes
+# are derived exactly as for a single save. Callers check scope and duplicates first.
+
+BULK_FIELDS = [*UPDATABLE, "unit", "child_school", "id_index", "phone_index", "updated_at"]
+
+
+def person_differs(person: Person, data: PersonInput) -> bool:
+    """Whether saving `data` would change `person` (compares plaintext, not ciphertext)."""
+    return (
+        any(getattr(person, name) != getattr(data, name) for name in UPDATABLE)
+        or person.unit_id != data.unit.pk
+        or person.child_school_id != data.child_school_id
+    )
+
+
+@transaction.atomic
+def people_bulk_write(
+    *, creates: list[PersonInput], updates: list[tuple[Person, PersonInput]], batch_size: int = 500
+) -> list[Person]:
+    """Insert `creates` and overwrite each person in `updates`; returns the new people with pks."""
+    now = timezone.now()
+    created = []
+    for data in creates:
+        person = Person(created_at=now, updated_at=now)
+        _apply(person, data)
+        created.append(person)
+    _insert_rows(created)
+    changed = []
+    for person, data in updates:
+        _apply(person, data)
+        person.updated_at = now  # a direct UPDATE skips auto_now
+        changed.append(person)
+    _update_rows(changed, BULK_FIELDS)
+    return created
+
+
+def _insert_rows(people: list[Person]) -> None:
+    """INSERT with executemany, then read the new ids back by blind index (unique among live rows).
+
+    bulk_create spends most of its time compiling each value in Python (about 0.3 ms a row here);
+    this path prepares values with the same get_db_prep_save and is several times faster.
+    """
+    if not people:
+        return
+    alias = router.db_for_write(Person)
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(Person._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608  (names from the model, values as parameters)
+    params = [
+        [f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] for p in people
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+    by_index = {p.id_index: p for p in people}
+    indexes = list(by_index)
+    for start in range(0, len(indexes), 500):
+        chunk = indexes[start : start + 500]
+        for id_index, pk in (
+            Person.objects.using(alias)
+            .filter(id_index__in=chunk, voided_at__isnull=True)
+            .values_list("id_index", "pk")
+        ):
+            person = by_index[id_index]
+            person.pk = pk
+            person._state.adding = False
+            person._state.db = alias
+
+
+def _update_rows(people: list[Person], names: list[str]) -> None:
+    """One parameterised UPDATE per person, sent with executemany.
+
+    QuerySet.bulk_update builds a CASE/WHEN expression per field and row in Python, some 20 ms a
+    row here, so ten thousand updates took minutes. Values go through each field's own
+    get_db_prep_save, so EncryptedTextField still encrypts and dates still adapt.
+    """
+    if not people:
+        return
+    connection = connections[router.db_for_write(Person)]
+    quote = connection.ops.quote_name
+    fields = [f for f in Person._meta.concrete_fields if f.name in names]
+    pk = next(f for f in Person._meta.concrete_fields if f.primary_key)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Person._meta.db_table)} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608  (names from the model, values as parameters)
+    params = [
+        [f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk]
+        for p in people
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+@transaction.atomic
+def consents_bulk_record(
+    *, actor: Any, items: list[tuple[Person, str]], method: str
+) -> list[Consent]:
+    """One consent per (person, text version); the caller has skipped versions already on file."""
+    now = timezone.now()
+    recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+    consents = [
+        Consent(
+            person=person,
+            text_version=normalize_text(version)[:32],
+            consented_at=now,
+            method=method,
+            recorded_by=recorded_by,
+        )
+        for person, version in items
+    ]
+    return Consent.objects.bulk_create(consents, batch_size=500)

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from huxue.core.models import AuditEvent
+from huxue.imports.tests.helpers import PEOPLE_HEADER, person_row, xlsx
+from huxue.testing import City, make_id_number
+
+
+@pytest.fixture
+def people_file(city: City, tmp_path: Path) -> Path:
+    path = tmp_path / "people.xlsx"
+    rows = [
+        ["七台河市护学岗人员"],
+        PEOPLE_HEADER,
+        person_row("甲", make_id_number(city.rng)),
+        person_row("乙", "12345"),
+    ]
+    path.write_bytes(xlsx(rows).getvalue())
+    return path
+
+
+def run(*args: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_xlsx", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_the_command_imports_and_prints_every_bad_row(city: City, people_file: Path) -> None:
+    out, _err = run(
+        "people",
+        str(people_file),
+        "--user",
+        "school_lead",
+        "--unit",
+        str(city.school_a1.unit.pk),
+        "--no-progress",
+    )
+    assert "2 rows read, 1 created, 0 updated, 0 unchanged, 1 rejected" in out
+    assert "row 4 [身份证号]:" in out
+    line = AuditEvent.objects.get(action="people.import")
+    assert (line.actor_username, line.channel) == ("school_lead", "cli")
+
+
+def test_the_command_shows_a_progress_bar(city: City, people_file: Path, capsys) -> None:
+    run("people", str(people_file), "--user", "school_lead", "--unit", str(city.school_a1.unit.pk))
+    assert "people" in capsys.readouterr().err  # tqdm draws on stderr
+
+
+def test_the_command_imports_posts(city: City, tmp_path: Path) -> None:
+    path = tmp_path / "posts.xlsx"
+    path.write_bytes(
+        xlsx(
+            [
+                ["School", "Gate", "Duty windows", "Volunteers"],
+                ["市第六小学", "东门", "07:00-08:00", 2],
+            ]
+        ).getvalue()
+    )
+    out, _err = run("posts", str(path), "--user", "school_lead", "--no-progress")
+    assert "1 created" in out
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--user", "nobody"], "no active user"),
+        (["--user", "education"], "may not import people"),
+        (["--user", "school_lead", "--unit", "999999"], "no unit with id"),
+    ],
+)
+def test_the_command_refuses_what_the_user_may_not_do(
+    city: City, people_file: Path, args, message
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        run("people", str(people_file), *args, "--no-progress")
+
+
+def test_the_command_refuses_a_unit_outside_the_users_scope(city: City, people_file: Path) -> None:
+    with pytest.raises(CommandError, match="may not import people into unit"):
+        run(
+            "people",
+            str(people_file),
+            "--user",
+            "school_lead",
+            "--unit",
+            str(city.school_b1.unit.pk),
+            "--no-progress",
+        )
+
+
+def test_a_file_without_a_header_fails_the_command(city: City, tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(xlsx([["nothing here"]]).getvalue())
+    with pytest.raises(CommandError, match="nothing was imported"):
+        run(
+            "people",
+            str(path),
+            "--user",
+            "school_lead",
+            "--unit",
+            str(city.school_a1.unit.pk),
+            "--no-progress",
+        )
