@@ -16,7 +16,7 @@ from huxue.orgs.roles import Role
 from huxue.orgs.services import membership_grant, region_create, unit_create, user_create
 from huxue.people.forces import ForceGroup, ForceType
 from huxue.people.models import Person
-from huxue.people.services import PersonInput, person_create
+from huxue.people.services import PersonInput, person_create, person_link_user
 from huxue.posts.models import Post, School
 from huxue.posts.services import parse_windows, post_create, school_create
 
@@ -69,18 +69,19 @@ def make_user(
 
 
 def make_person(
-    city: City,
+    city: City | random.Random,
     *,
     unit: Unit,
     name: str = "张三",
     force_type: str = ForceType.COMMUNITY,
     **extra: Any,
 ) -> Person:
+    rng = city if isinstance(city, random.Random) else city.rng
     data = PersonInput(
         name=name,
         force_type=force_type,
-        phone=make_phone(city.rng),
-        id_number=make_id_number(city.rng),
+        phone=make_phone(rng),
+        id_number=make_id_number(rng),
         unit=unit,
         **extra,
     )
@@ -141,12 +142,10 @@ def make_city() -> City:
         school_b1=school_b1,
         post_a1=post(school_a1, "南门"),
         post_b1=post(school_b1, "正门"),
-        person_a1=None,
-        person_b1=None,
-        rng=rng,  # type: ignore[arg-type]
+        person_a1=make_person(rng, unit=school_a1.unit, name="李红"),
+        person_b1=make_person(rng, unit=school_b1.unit, name="王刚"),
+        rng=rng,
     )
-    built.person_a1 = make_person(built, unit=school_a1.unit, name="李红")
-    built.person_b1 = make_person(built, unit=school_b1.unit, name="王刚")
     users = built.users
     users["city_admin"] = make_user("city_admin", Role.BUREAU, unit=bureau)
     users["station_officer"] = make_user("station_officer", Role.STATION, unit=station_a)
@@ -159,6 +158,5 @@ def make_city() -> City:
     users["secadmin"] = make_user("secadmin", Role.SECADMIN, region=city)
     users["auditor"] = make_user("auditor", Role.AUDITOR, region=city)
     users["stranger"] = make_user("stranger")
-    built.person_a1.user = users["volunteer"]
-    built.person_a1.save(update_fields=["user"])
+    person_link_user(actor=None, person=built.person_a1, user=users["volunteer"])
     return built

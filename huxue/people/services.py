@@ -160,7 +160,10 @@ def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
     clash = Person.objects.filter(id_index=id_index_of(data.id_number), voided_at__isnull=True)
     if clash.exclude(pk=person.pk).exists():
         raise _duplicate_error()
-    before = {name: getattr(person, name) for name in ("name", "force_type", "unit_id", "vetting_status", "training_status")}
+    before = {
+        name: getattr(person, name)
+        for name in ("name", "force_type", "unit_id", "vetting_status", "training_status")
+    }
     _apply(person, data)
     person.save()
     changed = [k for k, v in before.items() if getattr(person, k) != v]
@@ -176,7 +179,20 @@ def person_void(*, actor: Any, person: Person, reason: str) -> Person:
     person.voided_at = timezone.now()
     person.void_reason = reason[:200]
     person.save(update_fields=["voided_at", "void_reason", "updated_at"])
-    audit.record(action="person.void", actor=actor, obj=person, detail={"reason": person.void_reason})
+    audit.record(
+        action="person.void", actor=actor, obj=person, detail={"reason": person.void_reason}
+    )
+    return person
+
+
+@transaction.atomic
+def person_link_user(*, actor: Any, person: Person, user: Any) -> Person:
+    """Give a member their own login (a member sees their own record and, later, their shifts)."""
+    if Person.objects.filter(user=user).exclude(pk=person.pk).exists():
+        raise ValidationError(_("This login already belongs to another member."))
+    person.user = user
+    person.save(update_fields=["user", "updated_at"])
+    audit.record(action="person.link_user", actor=actor, obj=person, detail={"user": user.pk})
     return person
 
 
@@ -190,9 +206,14 @@ def person_reveal(*, actor: Any, person: Person, field: str, reason: str) -> str
         raise ValidationError(_("Only the ID number or the phone number can be revealed."))
     reason = normalize_text(reason)
     if len(reason) < 4:
-        raise ValidationError({"reason": [_("Give a reason of at least 4 characters for seeing this in full.")]})
+        raise ValidationError(
+            {"reason": [_("Give a reason of at least 4 characters for seeing this in full.")]}
+        )
     audit.record(
-        action="person.reveal", actor=actor, obj=person, detail={"field": field, "reason": reason[:300]}
+        action="person.reveal",
+        actor=actor,
+        obj=person,
+        detail={"field": field, "reason": reason[:300]},
     )
     value: str = getattr(person, field)
     return value
@@ -212,7 +233,9 @@ def consent_record(
         method=method,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    audit.record(action="consent.record", actor=actor, obj=person, detail={"version": consent.text_version})
+    audit.record(
+        action="consent.record", actor=actor, obj=person, detail={"version": consent.text_version}
+    )
     return consent
 
 

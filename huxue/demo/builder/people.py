@@ -7,7 +7,7 @@ the dates, so a volunteer who joined last week is still waiting for the backgrou
 
 Three thousand people through ``person_create`` would mean three thousand audit lines and
 transactions; ``write_people`` builds the same rows the service builds (the same cleaning, the
-encrypted fields, both blind indexes) and inserts them with ``bulk_create``. The build leaves one
+encrypted fields, both blind indexes) and inserts them with ``people_bulk_write``. The build leaves one
 "demo.build" audit line for them instead.
 """
 
@@ -26,7 +26,7 @@ from huxue.demo.builder import synth
 from huxue.demo.builder.places import Places, PlacesPlan, company_key
 from huxue.people.forces import VOLUNTEER_TYPES, ForceType
 from huxue.people.models import Consent, Person
-from huxue.people.services import UPDATABLE, PersonInput, id_index_of, person_clean, phone_index_of
+from huxue.people.services import PersonInput, id_index_of, people_bulk_write, person_clean
 
 Vetting = Person.Vetting
 Training = Person.Training
@@ -274,18 +274,6 @@ def plan_people(seed: int, places: PlacesPlan) -> tuple[PersonSpec, ...]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _row(data_: PersonInput) -> Person:
-    """The row person_create would save, without saving it."""
-    person = Person()
-    for name in UPDATABLE:
-        setattr(person, name, getattr(data_, name))
-    person.unit = data_.unit
-    person.child_school_id = data_.child_school_id
-    person.id_index = id_index_of(data_.id_number)
-    person.phone_index = phone_index_of(data_.phone)
-    return person
-
-
 def _clashes(indexes: Iterable[str]) -> int:
     values = list(indexes)
     found = 0
@@ -303,9 +291,9 @@ class People:
 
 
 def write_people(specs: Iterable[PersonSpec], places: Places) -> People:
-    rows: list[Person] = []
-    consents: list[tuple[Person, ConsentSpec]] = []
-    by_login: dict[str, Person] = {}
+    inputs: list[PersonInput] = []
+    consent_specs: list[ConsentSpec | None] = []
+    logins: list[str] = []
     for spec in specs:
         child = places.schools[spec.child_school] if spec.child_school else None
         cleaned = person_clean(
@@ -324,20 +312,15 @@ def write_people(specs: Iterable[PersonSpec], places: Places) -> People:
             },
             unit=places.units[spec.unit],
         )
-        person = _row(cleaned)
-        rows.append(person)
-        if spec.consent:
-            consents.append((person, spec.consent))
-        if spec.login:
-            by_login[spec.login] = person
-    indexes = {p.id_index for p in rows}
-    if len(indexes) != len(rows) or _clashes(indexes):
+        inputs.append(cleaned)
+        consent_specs.append(spec.consent)
+        logins.append(spec.login)
+    indexes = {id_index_of(data.id_number) for data in inputs}
+    if len(indexes) != len(inputs) or _clashes(indexes):
         raise ValidationError("the demo people clash with resident ID numbers already registered")
-    Person.objects.bulk_create(rows, batch_size=500)
-    if any(p.pk is None for p in rows):  # a backend that cannot return ids from a bulk insert
-        pks = dict(Person.objects.filter(id_index__in=indexes).values_list("id_index", "pk"))
-        for p in rows:
-            p.pk = pks[p.id_index]
+    rows = people_bulk_write(creates=inputs, updates=[])
+    consents = [(p, c) for p, c in zip(rows, consent_specs, strict=True) if c]
+    by_login = {login: p for p, login in zip(rows, logins, strict=True) if login}
     Consent.objects.bulk_create(
         [
             Consent(person=p, text_version=c.text_version, consented_at=c.at, method=c.method)

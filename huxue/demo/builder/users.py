@@ -13,6 +13,7 @@ from huxue.demo.builder.places import BUREAU_KEY, EDUCATION_KEY, Places, PlacesP
 from huxue.orgs.models import Region, Unit, User
 from huxue.orgs.roles import Role
 from huxue.orgs.services import membership_grant, user_create
+from huxue.people.services import person_link_user
 
 # A demo city's shared password, printed on every run: it meets the password policy
 # (10+ characters, upper and lower case, digits, a symbol). Never use it anywhere real.
@@ -133,8 +134,6 @@ def write_users(places: Places, plan: PlacesPlan, people: People) -> dict[str, U
             user=user, role=login.role, unit=_unit(places, plan, login.unit), region=region
         )
         if person is not None:
-            # No service links an account to a person yet; the demo.build audit line covers it.
-            person.user = user
-            person.save(update_fields=["user", "updated_at"])
+            person_link_user(actor=None, person=person, user=user)
         users[login.username] = user
     return users
