@@ -40,21 +40,23 @@ messages: install
 	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages -v0 --ignore=.venv; \
 	else echo "msgfmt (gettext) not found: using the committed .mo files"; fi
 
+# The whole suite, browser tests included, on each database.
 test-sqlite: install messages
-	$(PY) -m pytest -q -m "not browser"
+	$(PY) -m pytest -q
 
 # PostgreSQL: DATABASE_URL if set, else the local server when it answers; skipped (said) otherwise.
 test-postgres: install messages
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) -c "import sys,psycopg; psycopg.connect(sys.argv[1].rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" "$$url" 2>/dev/null; then \
-		echo "== PostgreSQL pass ($$url)"; DATABASE_URL="$$url" $(PY) -m pytest -q -m "not browser"; \
+		echo "== PostgreSQL pass ($$url)"; DATABASE_URL="$$url" $(PY) -m pytest -q; \
 	else echo "== PostgreSQL not reachable at $$url: PostgreSQL pass SKIPPED"; \
 		if [ -n "$$CI" ]; then echo "CI requires the PostgreSQL pass"; exit 1; fi; fi
 
+# Only the browser tests (Playwright driving Debian's chromium), on SQLite.
 test-browser: install messages
 	$(PY) -m pytest -q -m browser
 
-test: lint typecheck migrations-check test-sqlite test-postgres test-browser
+test: lint typecheck migrations-check test-sqlite test-postgres
 
 bench: install
 	$(PY) bench/import_people.py

@@ -269,3 +269,19 @@ def test_list_pages_use_a_constant_number_of_queries(
     for url in (reverse("people:list"), reverse("posts:post_list"), reverse("posts:school_list")):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "username,expected",
+    [
+        ("school_lead", ["people:list", "posts:school_list", "posts:post_list", "imports:index"]),
+        ("volunteer", ["people:list"]),
+        ("auditor", ["audit:list"]),
+        ("stranger", []),
+    ],
+)
+def test_the_menu_offers_only_what_the_role_may_open(
+    city: City, login, username: str, expected: list[str]
+) -> None:
+    items = login(username).get(reverse("home")).context["nav_items"]
+    assert [i["url"] for i in items] == [reverse(name) for name in expected]
