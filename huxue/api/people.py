@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -199,11 +198,6 @@ def _current(person: Person) -> dict[str, Any]:
     }
 
 
-def _refuse_void(person: Person) -> None:
-    if person.is_void:
-        raise ValidationError(_("This record has been voided and can no longer be changed."))
-
-
 def _search(people: QuerySet[Person], term: str) -> QuerySet[Person]:
     """An exact ID or mobile number goes through its blind index; anything else is a name."""
     term = normalize_text(term)
@@ -293,7 +287,6 @@ class PersonViewSet(ScopedViewSet):
 
     def _change(self, request: Request, pk: str, *, partial: bool) -> Response:
         person = person_for(request.user, pk=int(pk), action="write")
-        _refuse_void(person)
         values = self.parse(PersonUpdateSerializer, request.data, partial=partial)
         data = person_clean(_current(person) | _raw(values), unit=values.get("unit", person.unit))
         person_update(actor=request.user, person=person, data=data)
@@ -307,7 +300,6 @@ class PersonViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def void(self, request: Request, pk: str) -> Response:
         person = person_for(request.user, pk=int(pk), action="write")
-        _refuse_void(person)
         values = self.parse(VoidSerializer, request.data)
         person_void(actor=request.user, person=person, reason=values["reason"])
         return self._detail(person)
@@ -336,7 +328,6 @@ class PersonViewSet(ScopedViewSet):
     @action(detail=True, methods=["post"])
     def consents(self, request: Request, pk: str) -> Response:
         person = person_for(request.user, pk=int(pk), action="write")
-        _refuse_void(person)
         values = self.parse(ConsentInputSerializer, request.data)
         consent = consent_record(
             actor=request.user,

@@ -133,6 +133,13 @@ def _apply(person: Person, data: PersonInput) -> None:
     person.phone_index = phone_index_of(data.phone)
 
 
+def _refuse_void(person: Person) -> None:
+    if person.is_void:
+        raise ValidationError(
+            _("This record has been voided and can no longer be changed."), code="voided"
+        )
+
+
 def _duplicate_error() -> ValidationError:
     return ValidationError(
         {"id_number": [_("A person with this resident ID number is already registered.")]},
@@ -157,6 +164,7 @@ def person_create(*, actor: Any, data: PersonInput) -> Person:
 
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
+    _refuse_void(person)
     clash = Person.objects.filter(id_index=id_index_of(data.id_number), voided_at__isnull=True)
     if clash.exclude(pk=person.pk).exists():
         raise _duplicate_error()
@@ -173,6 +181,7 @@ def person_update(*, actor: Any, person: Person, data: PersonInput) -> Person:
 
 @transaction.atomic
 def person_void(*, actor: Any, person: Person, reason: str) -> Person:
+    _refuse_void(person)
     reason = normalize_text(reason)
     if not reason:
         raise ValidationError({"reason": [_("Say why this record is being voided.")]})
@@ -223,6 +232,7 @@ def person_reveal(*, actor: Any, person: Person, field: str, reason: str) -> str
 def consent_record(
     *, actor: Any, person: Person, text_version: str, method: str, at: dt.datetime | None = None
 ) -> Consent:
+    _refuse_void(person)
     text_version = normalize_text(text_version)
     if not text_version:
         raise ValidationError({"text_version": [_("Name the version of the consent text.")]})

@@ -125,6 +125,12 @@ def school_create(
     name = normalize_text(name)
     if not name:
         raise ValidationError({"name": [_("Enter the school's name.")]})
+    if stage not in School.Stage.values:
+        raise ValidationError({"stage": [_("Choose a stage from the list.")]})
+    if not region.path.startswith(station.region.path):
+        raise ValidationError(
+            {"region": [_("A school's region must lie within its police station's region.")]}
+        )
     if station.kind != Unit.Kind.STATION:
         raise ValidationError({"station": [_("A school's 属地 unit must be a police station.")]})
     if Unit.objects.filter(parent=station, name=name).exists():

@@ -17,7 +17,7 @@ from huxue.orgs.selectors import units_accepting
 from huxue.people.forces import ForceGroup
 from huxue.posts import qr
 from huxue.posts.forms import PostForm, ReasonForm, SchoolForm
-from huxue.posts.models import Post, School
+from huxue.posts.models import DutyWindow, Post, School
 from huxue.posts.selectors import (
     post_by_qr_token,
     post_for,
@@ -122,7 +122,11 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "post": post,
             "window_text": format_windows(post.windows.all()),
-            "weekdays": sorted({w.get_weekday_display() for w in post.windows.all()}, key=str),
+            "weekdays": [
+                str(label)
+                for day, label in DutyWindow.Weekday.choices
+                if any(w.weekday == day for w in post.windows.all())
+            ],
             "can_write": can_write,
             "qr_svg": qr.poster_svg(_checkin_url(post)) if can_write else "",
         },

@@ -72,6 +72,11 @@ def test_a_member_page_fits_a_phone_screen(phone_page, city: City) -> None:
     assert page.get_by_text(city.person_a1.name).first.is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the phone"
+    table_overflow = page.evaluate(
+        "(() => { const w = document.querySelector('.table-wrap'); return w.scrollWidth - w.clientWidth; })()"
+    )
+    assert table_overflow <= 1, "the member list needs sideways scrolling on a phone"
+    assert page.locator("[data-testid=id-number]").first.is_visible()
     size = page.evaluate(
         "parseFloat(getComputedStyle(document.querySelector('.filters button')).minHeight)"
     )
