@@ -62,14 +62,21 @@ def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "
         tree = roles.SCOPE_TREE[membership.role]
         if tree == "all":
             return Q()
+        place = NOTHING
         if tree == "unit" and membership.unit is not None and hasattr(model, "scope_unit"):
             lookup = _lookup(model.scope_unit, "path__startswith")
-            result |= Q(**{lookup: membership.unit.path})
+            place = Q(**{lookup: membership.unit.path})
         elif tree == "region" and hasattr(model, "scope_region"):
             region = membership.region or membership.unit.region
-            result |= Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
+            place = Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
         elif tree == "self" and (owner := getattr(model, "scope_owner", "")):
-            result |= Q(**{owner: user})
+            place = Q(**{owner: user})
+        kinds = roles.UNIT_KINDS.get(membership.role, {}).get(kind)
+        if kinds and place is not NOTHING:
+            if not hasattr(model, "scope_unit"):
+                continue
+            place &= Q(**{_lookup(model.scope_unit, "kind__in"): sorted(kinds)})
+        result |= place
     return result
 
 

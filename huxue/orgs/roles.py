@@ -40,6 +40,13 @@ SCOPE_TREE: dict[str, str] = {
     Role.AUDITOR: "all",
 }
 
+# Role → object type → the kinds of unit such records must sit under, within the subtree: the
+# education bureau covers a whole region, but its people are the schools' people, not the
+# officers of police stations or the guards of security companies.
+UNIT_KINDS: dict[str, dict[str, frozenset[str]]] = {
+    Role.EDUCATION: {"person": frozenset({"school"})},
+}
+
 # Actions: read (list and see), write (create, change, void), export, import,
 # reveal (see a masked value in full, with a reason). Object types are model names.
 _PEOPLE_ALL = frozenset({"read", "write", "export", "import", "reveal"})

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from huxue.orgs.models import Unit
 from huxue.people.forces import ForceGroup
-from huxue.posts.models import School
-from huxue.posts.services import Window, clean_requirements, parse_windows
+from huxue.posts.models import DutyWindow, School
+from huxue.posts.services import SCHOOL_DAYS, clean_requirements, parse_windows
 
 
 class SchoolForm(forms.Form):
@@ -60,8 +60,16 @@ class PostForm(forms.Form):
     geofence_m = forms.IntegerField(
         label=_("Geofence radius (m)"), min_value=20, max_value=2000, initial=150
     )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Duty days"),
+        choices=DutyWindow.Weekday.choices,
+        coerce=int,
+        initial=list(SCHOOL_DAYS),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("School holidays and make-up days come from the calendar, not from here."),
+    )
     windows = forms.CharField(
-        label=_("Duty windows on school days"),
+        label=_("Duty windows on those days"),
         initial="07:00-08:00, 15:30-17:00",
         help_text=_("Comma-separated, e.g. 07:00-08:00, 15:30-17:00"),
     )
@@ -83,11 +91,13 @@ class PostForm(forms.Form):
         if editing:
             self.fields["name"].disabled = True
 
-    def clean_windows(self) -> list[Window]:
-        return parse_windows(self.cleaned_data["windows"])
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "windows" in data and data.get("weekdays"):
+            try:
+                data["windows"] = parse_windows(data["windows"], weekdays=data["weekdays"])
+            except ValidationError as exc:
+                self.add_error("windows", exc)
         try:
             data["requirements"] = clean_requirements({g: data.get(g) for g in ForceGroup.values})
         except ValidationError as exc:

@@ -144,6 +144,7 @@ def _post_initial(post: Post) -> dict[str, object]:
         "longitude": post.longitude,
         "geofence_m": post.geofence_m,
         "windows": format_windows(post.windows.all()),
+        "weekdays": sorted({w.weekday for w in post.windows.all()}),
     }
     found = {r.group: r.minimum for r in post.requirements.all()}
     initial.update({g: found.get(g, 0) for g in ForceGroup.values})

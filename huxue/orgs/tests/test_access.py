@@ -95,3 +95,12 @@ def test_administrator_roles_are_exclusive_on_one_account(
 def test_a_business_account_cannot_take_an_administrator_role(city: City) -> None:
     with pytest.raises(ValidationError):
         membership_grant(user=city.users["station_officer"], role=Role.AUDITOR, region=city.city)
+
+
+def test_the_education_bureau_sees_school_members_but_not_police_officers(city: City) -> None:
+    from huxue.testing import make_person
+
+    officer = make_person(city, unit=city.station_a, name="警官", force_type="police")
+    seen = visible(city, "education", Person)
+    assert city.person_a1.pk in seen and officer.pk not in seen
+    assert officer.pk in visible(city, "station_officer", Person)

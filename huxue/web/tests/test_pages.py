@@ -241,6 +241,7 @@ def test_a_lead_adds_a_post_with_windows_and_requirements(city: City, login) -> 
         "latitude": "45.771",
         "longitude": "131.004",
         "geofence_m": 120,
+        "weekdays": [0, 1, 2, 3, 4],
         "windows": "07:10-08:00，15:30-16:30",
         "police": 1,
         "guard": 0,
@@ -260,6 +261,19 @@ def test_a_lead_adds_a_post_with_windows_and_requirements(city: City, login) -> 
         {**data, "name": "西门", "windows": "08:00-07:00"},
     )
     assert bad.status_code == 200 and "windows" in bad.context["form"].errors
+    saturday = client.post(
+        reverse("posts:post_create", args=[city.school_a1.pk]),
+        {**data, "name": "西门", "weekdays": [5], "windows": "08:00-09:00"},
+    )
+    assert saturday.status_code == 302
+    assert list(
+        city.school_a1.posts.get(name="西门").windows.values_list("weekday", flat=True)
+    ) == [5]
+
+
+def test_the_edit_form_starts_from_the_posts_own_days(city: City, login) -> None:
+    response = login("school_lead").get(reverse("posts:post_edit", args=[city.post_a1.pk]))
+    assert response.context["form"].initial["weekdays"] == [0, 1, 2, 3, 4]
 
 
 def test_list_pages_use_a_constant_number_of_queries(

@@ -37,6 +37,10 @@ class Command(BaseCommand):
                     "-",
                     "--graceful-timeout",
                     "10",
+                    # Path without the query string: a search for an ID or phone number must not
+                    # land in the access log.
+                    "--access-logformat",
+                    '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms',
                 ]
             )
         ]
