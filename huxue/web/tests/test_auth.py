@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from huxue.core.models import AuditEvent
 from huxue.testing import PASSWORD, City
@@ -58,14 +62,28 @@ def test_a_strong_password_passes() -> None:
     validate_password("Gate-Guard-2026")
 
 
-def test_sessions_expire_when_idle(settings, city: City) -> None:
+def test_each_request_renews_the_idle_timer(settings, city: City) -> None:
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     client = Client()
     _login(client, "school_lead", PASSWORD)
+    session = Session.objects.get(session_key=client.session.session_key)
+    Session.objects.filter(pk=session.pk).update(
+        expire_date=timezone.now() + dt.timedelta(minutes=1)
+    )
     client.get(reverse("home"))
-    session = client.session
-    assert session.get_expiry_age() <= 30 * 60
+    renewed = Session.objects.get(pk=session.pk).expire_date
+    assert renewed > timezone.now() + dt.timedelta(minutes=29)
+
+
+def test_an_idle_session_is_signed_out(city: City) -> None:
+    client = Client()
+    _login(client, "school_lead", PASSWORD)
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    response = client.get(reverse("people:list"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
 def test_the_language_switch_changes_the_page_language(city: City) -> None:
