@@ -11,13 +11,13 @@ from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 
-# (url name, label, model and action whose permission shows the item)
+# (url name, label, action, models): shown when the action is allowed on any of the models
 _NAV = [
-    ("people:list", _("People"), Person, "read"),
-    ("posts:school_list", _("Schools"), School, "read"),
-    ("posts:post_list", _("Guard posts"), Post, "read"),
-    ("imports:index", _("Import / export"), Person, "export"),
-    ("audit:list", _("Audit log"), AuditEvent, "read"),
+    ("people:list", _("People"), "read", (Person,)),
+    ("posts:school_list", _("Schools"), "read", (School,)),
+    ("posts:post_list", _("Guard posts"), "read", (Post,)),
+    ("imports:index", _("Import / export"), "export", (Person, School, Post)),
+    ("audit:list", _("Audit log"), "read", (AuditEvent,)),
 ]
 
 
@@ -26,8 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     items = []
-    for name, label, model, action in _NAV:
-        if not access.allowed(user, action, model):
+    for name, label, action, models in _NAV:
+        if not any(access.allowed(user, action, model) for model in models):
             continue
         url = reverse(name)
         items.append({"url": url, "label": label, "active": request.path.startswith(url)})

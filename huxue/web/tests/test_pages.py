@@ -23,6 +23,9 @@ USERS = [
 ]
 
 # page → the users who get 200 (everyone else gets 404)
+EXPORTERS = {"city_admin", "station_officer", "education", "school_lead", "other_lead"}
+PEOPLE_IMPORTERS = {"city_admin", "station_officer", "school_lead", "other_lead"}
+SCHOOL_IMPORTERS = {"city_admin", "station_officer", "education"}
 PEOPLE_READERS = {
     "city_admin",
     "station_officer",
@@ -109,6 +112,16 @@ def _pages(city: City) -> dict[str, tuple[str, set[str]]]:
             {"city_admin", "station_officer", "education"},
         ),
         "audit": (reverse("audit:list"), {"auditor"}),
+        "import / export": (reverse("imports:index"), EXPORTERS | {"inspector"}),
+        "people template": (reverse("imports:template", args=["people"]), PEOPLE_IMPORTERS),
+        "schools template": (reverse("imports:template", args=["schools"]), SCHOOL_IMPORTERS),
+        "posts template": (reverse("imports:template", args=["posts"]), PEOPLE_IMPORTERS),
+        "people export": (reverse("imports:export", args=["people"]), EXPORTERS),
+        "schools export": (
+            reverse("imports:export", args=["schools"]),
+            {"city_admin", "station_officer", "education", "inspector"},
+        ),
+        "posts export": (reverse("imports:export", args=["posts"]), EXPORTERS | {"inspector"}),
     }
 
 
