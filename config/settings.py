@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huxue.orgs",
     "huxue.people",
     "huxue.posts",
+    "huxue.calendar",
     "huxue.imports",
     "huxue.api",
     "huxue.web",

@@ -53,14 +53,30 @@ _PEOPLE_ALL = frozenset({"read", "write", "export", "import", "reveal"})
 _PLACES_ALL = frozenset({"read", "write", "export", "import"})
 _READ_EXPORT = frozenset({"read", "export"})
 _READ = frozenset({"read"})
+_READ_WRITE = frozenset({"read", "write"})
+# The school calendar: national arrangements (not placed: every city follows the same dates),
+# terms set by a city's bureaus, closures of single schools.
+_CALENDAR_KEEPER = {
+    "holidayarrangement": _READ_WRITE,
+    "term": _READ_WRITE,
+    "closure": _READ_WRITE,
+}
+_CALENDAR_READER = {"holidayarrangement": _READ, "term": _READ, "closure": _READ}
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
-    Role.BUREAU: {"person": _PEOPLE_ALL, "school": _PLACES_ALL, "post": _PLACES_ALL, "unit": _READ},
+    Role.BUREAU: {
+        "person": _PEOPLE_ALL,
+        "school": _PLACES_ALL,
+        "post": _PLACES_ALL,
+        "unit": _READ,
+        **_CALENDAR_KEEPER,
+    },
     Role.STATION: {
         "person": _PEOPLE_ALL,
         "school": _PLACES_ALL,
         "post": _PLACES_ALL,
         "unit": _READ,
+        **_CALENDAR_READER,
     },
     # The education bureau works with schools and their members, but sees people masked only.
     Role.EDUCATION: {
@@ -68,10 +84,24 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "school": _PLACES_ALL,
         "post": _READ_EXPORT,
         "unit": _READ,
+        **_CALENDAR_KEEPER,
     },
-    Role.SCHOOL_LEAD: {"person": _PEOPLE_ALL, "school": _READ, "post": _PLACES_ALL, "unit": _READ},
+    Role.SCHOOL_LEAD: {
+        "person": _PEOPLE_ALL,
+        "school": _READ,
+        "post": _PLACES_ALL,
+        "unit": _READ,
+        **_CALENDAR_READER,
+        "closure": _READ_WRITE,
+    },
     Role.MEMBER: {"person": _READ},
-    Role.INSPECTOR: {"person": _READ, "school": _READ_EXPORT, "post": _READ_EXPORT, "unit": _READ},
+    Role.INSPECTOR: {
+        "person": _READ,
+        "school": _READ_EXPORT,
+        "post": _READ_EXPORT,
+        "unit": _READ,
+        **_CALENDAR_READER,
+    },
     # 三权分立: the system administrator runs accounts and the org tree, the security
     # administrator grants roles, the auditor reads the trail. None of them sees personal data.
     Role.SYSADMIN: {"user": frozenset({"read", "write"}), "unit": frozenset({"read", "write"})},

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
 from huxue.orgs import access
 from huxue.people.models import Person
@@ -17,6 +18,7 @@ _NAV = [
     ("posts:school_list", _("Schools"), "read", (School,)),
     ("posts:post_list", _("Guard posts"), "read", (Post,)),
     ("imports:index", _("Import / export"), "export", (Person, School, Post)),
+    ("calendar:index", _("School calendar"), "read", (Closure,)),
     ("audit:list", _("Audit log"), "read", (AuditEvent,)),
 ]
 

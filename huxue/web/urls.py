@@ -11,5 +11,6 @@ urlpatterns = [
     path("people/", include("huxue.people.urls")),
     path("audit/", include("huxue.core.urls")),
     path("imports/", include("huxue.imports.urls")),
+    path("calendar/", include("huxue.calendar.urls")),
     path("", include("huxue.posts.urls")),
 ]

@@ -301,7 +301,16 @@ def test_list_pages_use_a_constant_number_of_queries(
 @pytest.mark.parametrize(
     "username,expected",
     [
-        ("school_lead", ["people:list", "posts:school_list", "posts:post_list", "imports:index"]),
+        (
+            "school_lead",
+            [
+                "people:list",
+                "posts:school_list",
+                "posts:post_list",
+                "imports:index",
+                "calendar:index",
+            ],
+        ),
         ("volunteer", ["people:list"]),
         ("auditor", ["audit:list"]),
         ("stranger", []),
