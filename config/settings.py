@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "huxue.people",
     "huxue.posts",
     "huxue.calendar",
+    "huxue.notify",
+    "huxue.roster",
     "huxue.imports",
     "huxue.api",
     "huxue.web",
@@ -210,5 +212,27 @@ LOGGING = {
 # Axes warns unless lockout also keys on IP; we lock the account on purpose (see above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Notifications (huxue.notify). Messages to a person go out through the first of these that can
+# reach them ("email" needs an address on the account; "console" always can); messages to a
+# unit's group go to that group's configured robot webhook or mailbox.
+HUXUE_NOTIFY_CHANNELS = env_list("HUXUE_NOTIFY_CHANNELS", "console")
+HUXUE_NOTIFY_WEBHOOK_TIMEOUT = env_int("HUXUE_NOTIFY_WEBHOOK_TIMEOUT", 10)  # seconds
+HUXUE_NOTIFY_MAX_ATTEMPTS = env_int("HUXUE_NOTIFY_MAX_ATTEMPTS", 5)
+HUXUE_NOTIFY_RETRY_SECONDS = env_int("HUXUE_NOTIFY_RETRY_SECONDS", 60)  # doubles per attempt
+# A row claimed this long ago and never marked sent counts as a failed attempt (the dispatcher
+# died mid-send) and is retried; keep it well above the webhook and SMTP timeouts.
+HUXUE_NOTIFY_CLAIM_TIMEOUT = env_int("HUXUE_NOTIFY_CLAIM_TIMEOUT", 300)  # seconds
+HUXUE_NOTIFY_INTERVAL = env_int("HUXUE_NOTIFY_INTERVAL", 30)  # seconds between dispatch passes
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "huxue@localhost")
+
 # Management commands that `manage.py serve` runs beside the web server (reminders, alerts…).
-HUXUE_BACKGROUND_COMMANDS: list[list[str]] = []
+HUXUE_BACKGROUND_COMMANDS: list[list[str]] = [["notify_dispatch", "--loop"]]

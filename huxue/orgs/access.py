@@ -69,8 +69,13 @@ def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "
         elif tree == "region" and hasattr(model, "scope_region"):
             region = membership.region or membership.unit.region
             place = Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
-        elif tree == "self" and (owner := getattr(model, "scope_owner", "")):
-            place = Q(**{owner: user})
+        elif tree == "self":
+            # A member's own records; for shared records without an owner (their school's
+            # shifts) the subtree of the unit the membership is held on.
+            if owner := getattr(model, "scope_owner", ""):
+                place = Q(**{owner: user})
+            elif membership.unit is not None and hasattr(model, "scope_unit"):
+                place = Q(**{_lookup(model.scope_unit, "path__startswith"): membership.unit.path})
         kinds = roles.UNIT_KINDS.get(membership.role, {}).get(kind)
         if kinds and place is not NOTHING:
             if not hasattr(model, "scope_unit"):

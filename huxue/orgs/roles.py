@@ -63,6 +63,33 @@ _CALENDAR_KEEPER = {
 }
 _CALENDAR_READER = {"holidayarrangement": _READ, "term": _READ, "closure": _READ}
 
+# Rostering: who plans (writes shifts, runs the solver, publishes), who watches.
+_ROSTER_PLANNER = {
+    "shift": _READ_WRITE,
+    "signup": _READ_WRITE,
+    "availability": _READ_WRITE,
+    "availabilityexception": _READ_WRITE,
+    "assignment": _READ_WRITE,
+    "rosterrun": _READ_WRITE,
+    "rosterversion": _READ_WRITE,
+    "family": _READ_WRITE,
+}
+_ROSTER_WATCHER = {
+    "shift": _READ,
+    "assignment": _READ,
+    "rosterrun": _READ,
+    "rosterversion": _READ,
+}
+# A member sees their school's shifts (to sign up) and writes only their own records.
+_ROSTER_MEMBER = {
+    "shift": _READ,
+    "signup": _READ_WRITE,
+    "availability": _READ_WRITE,
+    "availabilityexception": _READ_WRITE,
+    "assignment": _READ,
+    "rosterversion": _READ,
+}
+
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.BUREAU: {
         "person": _PEOPLE_ALL,
@@ -70,6 +97,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "post": _PLACES_ALL,
         "unit": _READ,
         **_CALENDAR_KEEPER,
+        **_ROSTER_PLANNER,
+        "cityrules": _READ_WRITE,
     },
     Role.STATION: {
         "person": _PEOPLE_ALL,
@@ -77,6 +106,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "post": _PLACES_ALL,
         "unit": _READ,
         **_CALENDAR_READER,
+        **_ROSTER_PLANNER,
+        "cityrules": _READ,
     },
     # The education bureau works with schools and their members, but sees people masked only.
     Role.EDUCATION: {
@@ -85,6 +116,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "post": _READ_EXPORT,
         "unit": _READ,
         **_CALENDAR_KEEPER,
+        **_ROSTER_WATCHER,
+        "cityrules": _READ_WRITE,
     },
     Role.SCHOOL_LEAD: {
         "person": _PEOPLE_ALL,
@@ -93,14 +126,17 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "unit": _READ,
         **_CALENDAR_READER,
         "closure": _READ_WRITE,
+        **_ROSTER_PLANNER,
+        "cityrules": _READ,
     },
-    Role.MEMBER: {"person": _READ},
+    Role.MEMBER: {"person": _READ, **_ROSTER_MEMBER},
     Role.INSPECTOR: {
         "person": _READ,
         "school": _READ_EXPORT,
         "post": _READ_EXPORT,
         "unit": _READ,
         **_CALENDAR_READER,
+        **_ROSTER_WATCHER,
     },
     # 三权分立: the system administrator runs accounts and the org tree, the security
     # administrator grants roles, the auditor reads the trail. None of them sees personal data.

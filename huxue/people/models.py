@@ -11,6 +11,27 @@ from huxue.core.validators import mask_id_number, mask_phone
 from huxue.people.forces import GROUP_OF, ForceType
 
 
+class Family(TimeStampedModel):
+    """Parents of the same child: their duty is capped together, per term (CityRules)."""
+
+    school = models.ForeignKey(
+        "posts.School", on_delete=models.PROTECT, related_name="families", verbose_name=_("school")
+    )
+    label = models.CharField(
+        _("label"), max_length=50, help_text=_("e.g. the child's class, 三年二班")
+    )
+
+    scope_unit = "school__unit"
+    scope_region = "school__unit__region"
+
+    class Meta:
+        verbose_name = _("family")
+        verbose_name_plural = _("families")
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.label}"
+
+
 class Person(TimeStampedModel, VoidableModel):
     """A duty member: anyone who may stand at a school gate, from officers to parent volunteers."""
 
@@ -58,6 +79,15 @@ class Person(TimeStampedModel, VoidableModel):
         blank=True,
         related_name="parent_volunteers",
         verbose_name=_("child's school"),
+    )
+
+    family = models.ForeignKey(
+        Family,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("family"),
     )
 
     scope_unit = "unit"

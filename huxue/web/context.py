@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
 from huxue.orgs import access
+from huxue.orgs.roles import Role
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 
@@ -28,6 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     items = []
+    if Role.MEMBER in access.roles_of(user):
+        url = reverse("roster:my_shifts")
+        items.append({"url": url, "label": _("My shifts"), "active": request.path.startswith(url)})
     for name, label, action, models in _NAV:
         if not any(access.allowed(user, action, model) for model in models):
             continue

@@ -12,5 +12,6 @@ urlpatterns = [
     path("audit/", include("huxue.core.urls")),
     path("imports/", include("huxue.imports.urls")),
     path("calendar/", include("huxue.calendar.urls")),
+    path("roster/", include("huxue.roster.urls")),
     path("", include("huxue.posts.urls")),
 ]

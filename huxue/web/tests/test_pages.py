@@ -311,7 +311,7 @@ def test_list_pages_use_a_constant_number_of_queries(
                 "calendar:index",
             ],
         ),
-        ("volunteer", ["people:list"]),
+        ("volunteer", ["roster:my_shifts", "people:list"]),
         ("auditor", ["audit:list"]),
         ("stranger", []),
     ],

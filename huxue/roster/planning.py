@@ -1,0 +1,391 @@
+"""The solver meets the database: build a Problem from records, save a checked roster, publish.
+
+Reads go through orgs.access (a run covers what its actor may write); the solver itself never
+sees the ORM. Every roster is validated by the independent checker before it is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from huxue.core import audit
+from huxue.notify.services import notify_cancel, notify_enqueue
+from huxue.orgs import access
+from huxue.orgs.models import Region, Unit
+from huxue.people.models import Person
+from huxue.posts.models import School
+from huxue.roster import solver
+from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
+from huxue.roster.rules import is_available, rules_for, term_bounds
+
+REASON_TEXT = {
+    "no_group": gettext_lazy("Nobody of this force group is registered."),
+    "not_vetted": gettext_lazy("Nobody of this force group has passed the background check."),
+    "not_trained": gettext_lazy("Nobody vetted of this force group has valid training."),
+    "not_available": gettext_lazy("No eligible member is available at this time."),
+    "cap_or_busy": gettext_lazy(
+        "Every eligible member available then is at a cap or on another shift."
+    ),
+    "not_chosen": gettext_lazy("Filling this slot would leave a more important slot empty."),
+}
+SUGGESTION_TEXT = {
+    "recruit": gettext_lazy("Recruit %(count)s more members of this group near %(school)s."),
+    "vet": gettext_lazy("Complete the background checks of %(count)s members near %(school)s."),
+    "train": gettext_lazy("Train %(count)s vetted members near %(school)s."),
+    "raise_cap": gettext_lazy(
+        "Recruit %(count)s more members near %(school)s, or raise the weekly cap."
+    ),
+}
+
+
+@dataclass
+class Plan:
+    problem: solver.Problem
+    shifts: dict[int, Shift]
+    people: dict[int, Person]
+
+
+Place = Unit | Region
+
+
+def _under(place: Place, to_unit: str) -> Q:
+    """Records placed under the place: a unit's subtree, or a region's (also for an education
+    bureau, whose area is its region)."""
+    if isinstance(place, Region):
+        return Q(**{f"{to_unit}__region__path__startswith": place.path})
+    if place.kind == Unit.Kind.EDUCATION:
+        return Q(**{f"{to_unit}__region__path__startswith": place.region.path})
+    return Q(**{f"{to_unit}__path__startswith": place.path})
+
+
+def _region_of(place: Place) -> Region:
+    return place if isinstance(place, Region) else place.region
+
+
+def _shifts(actor: Any, place: Place, start: dt.date, end: dt.date) -> QuerySet[Shift]:
+    qs = Shift.objects.filter(
+        _under(place, "post__school__unit"),
+        day__gte=start,
+        day__lte=end,
+        cancelled_at__isnull=True,
+        post__voided_at__isnull=True,
+    )
+    if actor is not None:
+        qs = access.filter(actor, "write", qs)
+    return qs.select_related("post", "post__school", "post__school__unit__region")
+
+
+def _pool(actor: Any, place: Place) -> QuerySet[Person]:
+    """Who may be rostered: live members under the place; for a school, its station's too."""
+    where = _under(place, "unit")
+    if isinstance(place, Unit) and place.kind == Unit.Kind.SCHOOL and place.parent_id:
+        where |= Q(unit_id=place.parent_id)
+    qs = Person.objects.filter(where, voided_at__isnull=True)
+    if actor is not None:
+        qs = access.filter(actor, "read", qs)
+    return qs.select_related("unit", "child_school").prefetch_related(
+        "availability", "availability_exceptions"
+    )
+
+
+def build_plan(
+    *,
+    actor: Any,
+    place: Place,
+    start: dt.date,
+    end: dt.date,
+    seed: int = 0,
+    time_limit_s: float | None = None,
+) -> Plan:
+    rules = rules_for(_region_of(place))
+    shifts = {s.pk: s for s in _shifts(actor, place, start, end)}
+    people = {p.pk: p for p in _pool(actor, place)}
+    schools = {
+        s.unit_id: s
+        for s in School.objects.filter(unit_id__in={p.unit_id for p in people.values()})
+    }
+    last_week = (start - dt.timedelta(days=7), start - dt.timedelta(days=1))
+    recent: dict[int, set[int]] = defaultdict(set)
+    for person_id, post_id in Assignment.objects.filter(
+        person_id__in=people,
+        dropped_at__isnull=True,
+        shift__day__gte=last_week[0],
+        shift__day__lte=last_week[1],
+    ).values_list("person_id", "shift__post_id"):
+        recent[person_id].add(post_id)
+
+    members = []
+    availability: dict[int, frozenset[int]] = {}
+    by_weekday: dict[int, list[Shift]] = defaultdict(list)
+    for shift in shifts.values():
+        by_weekday[shift.day.weekday()].append(shift)
+    for person in people.values():
+        home = schools.get(person.unit_id) or person.child_school
+        anchor = home or next(iter(schools.values()), None)
+        weekly = list(person.availability.all())
+        exceptions = {e.day: e for e in person.availability_exceptions.all()}
+        free = frozenset(
+            s.pk
+            for s in shifts.values()
+            if is_available(person, s, weekly=weekly, exceptions=exceptions)
+        )
+        availability[person.pk] = free
+        members.append(
+            solver.Member(
+                id=person.pk,
+                group=person.force_group,
+                vetted=person.vetting_status == Person.Vetting.PASSED,
+                trained=person.training_status == Person.Training.TRAINED,
+                home_school=home.pk if home else None,
+                lat=float(anchor.latitude) if anchor else 0.0,
+                lng=float(anchor.longitude) if anchor else 0.0,
+                weekly_cap=rules.shifts_per_member_week,
+                family=person.family_id,
+                recent_posts=frozenset(recent.get(person.pk, ())),
+            )
+        )
+    family_caps = _family_caps(people, shifts, rules.shifts_per_family_term, start, end)
+    signups = frozenset(
+        SignUp.objects.filter(
+            shift_id__in=shifts, person_id__in=people, withdrawn_at__isnull=True
+        ).values_list("person_id", "shift_id")
+    )
+    locks = frozenset(
+        Assignment.objects.filter(
+            shift_id__in=shifts, person_id__in=people, dropped_at__isnull=True, locked=True
+        ).values_list("person_id", "shift_id")
+    )
+    problem = solver.Problem(
+        members=tuple(sorted(members, key=lambda m: m.id)),
+        shifts=tuple(
+            solver.Shift(
+                id=s.pk,
+                post=s.post_id,
+                school=s.post.school_id,
+                lat=float(s.post.latitude),
+                lng=float(s.post.longitude),
+                day=s.day,
+                start=solver.minutes(s.start),
+                end=solver.minutes(s.end),
+                requirements={g: int(n) for g, n in s.requirements.items() if int(n) > 0},
+            )
+            for s in sorted(shifts.values(), key=lambda s: s.pk)
+        ),
+        availability=availability,
+        family_caps=family_caps,
+        signups=signups,
+        locks=locks,
+        seed=seed,
+        time_limit_s=float(time_limit_s or rules.solver_time_limit_s),
+    )
+    return Plan(problem=problem, shifts=shifts, people=people)
+
+
+def _family_caps(
+    people: dict[int, Person], shifts: dict[int, Shift], cap: int, start: dt.date, end: dt.date
+) -> dict[int, int]:
+    """What each family may still take this term, beyond what it took outside this run's dates."""
+    families = {p.family_id for p in people.values() if p.family_id}
+    if not families or not shifts:
+        return {}
+    term = term_bounds(next(iter(shifts.values())))
+    if term is None:
+        return {f: cap for f in families}
+    taken: dict[int, int] = defaultdict(int)
+    outside = Assignment.objects.filter(
+        person__family_id__in=families,
+        dropped_at__isnull=True,
+        shift__day__gte=term[0],
+        shift__day__lte=term[1],
+    ).exclude(shift__day__gte=start, shift__day__lte=end)
+    for family_id in outside.values_list("person__family_id", flat=True):
+        taken[family_id] += 1
+    return {f: max(0, cap - taken[f]) for f in families}
+
+
+def explain_text(item: dict[str, Any]) -> tuple[str, str]:
+    reason = str(REASON_TEXT.get(item["reason"], item.get("message", "")))
+    suggestion = SUGGESTION_TEXT.get(item["suggestion"])
+    params = {"count": item["missing"], "school": item.get("school_name", "")}
+    return reason, (str(suggestion) % params if suggestion else item.get("suggestion_text", ""))
+
+
+@transaction.atomic
+def roster_solve(
+    *,
+    actor: Any,
+    place: Place,
+    start: dt.date,
+    end: dt.date,
+    seed: int = 0,
+    time_limit_s: float | None = None,
+) -> RosterRun:
+    """Solve, check, and save a draft: solver picks replace earlier unpublished solver picks."""
+    if end < start:
+        raise ValidationError(_("The end date is before the start date."))
+    plan = build_plan(
+        actor=actor, place=place, start=start, end=end, seed=seed, time_limit_s=time_limit_s
+    )
+    result = solver.solve(plan.problem)
+    violations = solver.check(plan.problem, result.assignments)
+    if violations:  # never save a roster that breaks a hard rule
+        raise ValidationError(
+            _("The roster failed its check and was not saved: %(first)s")
+            % {"first": violations[0].message}
+        )
+    run = RosterRun.objects.create(
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        unit=place if isinstance(place, Unit) else None,
+        region=_region_of(place),
+        start=start,
+        end=end,
+        seed=seed,
+        slots=result.slots,
+        filled=result.covered,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        optimal=result.optimal,
+        wall_s=result.wall_s,
+        unfilled=[
+            {
+                "shift": u.shift,
+                "group": u.group,
+                "missing": u.missing,
+                "reason": u.reason,
+                "message": u.message,
+                "suggestion": u.suggestion,
+                "suggestion_text": u.suggestion_text,
+                "school_name": plan.shifts[u.shift].post.school.unit.name,
+                "params": dict(u.params),
+            }
+            for u in result.unfilled
+        ],
+    )
+    Assignment.objects.filter(
+        shift_id__in=plan.shifts,
+        source=Assignment.Source.SOLVER,
+        locked=False,
+        dropped_at__isnull=True,
+    ).update(dropped_at=timezone.now(), drop_reason="re-solved")
+    keep = set(
+        Assignment.objects.filter(shift_id__in=plan.shifts, dropped_at__isnull=True).values_list(
+            "person_id", "shift_id"
+        )
+    )
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                shift_id=a.shift,
+                person_id=a.member,
+                group=a.group,
+                run=run,
+                source=Assignment.Source.SIGNUP
+                if (a.member, a.shift) in plan.problem.signups
+                else Assignment.Source.SOLVER,
+            )
+            for a in result.assignments
+            if (a.member, a.shift) not in keep
+        ]
+    )
+    audit.record(
+        action="roster.solve",
+        actor=actor,
+        obj=run,
+        detail={"slots": run.slots, "filled": run.filled, "gap": run.gap, "optimal": run.optimal},
+    )
+    return run
+
+
+@transaction.atomic
+def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) -> RosterVersion:
+    """Publish a school's roster for the dates as a new version; tell the members it touches."""
+    live = list(
+        Assignment.objects.filter(
+            shift__post__school=school,
+            shift__day__gte=start,
+            shift__day__lte=end,
+            shift__cancelled_at__isnull=True,
+            dropped_at__isnull=True,
+        ).select_related("shift", "shift__post", "person", "person__user")
+    )
+    snapshot = sorted([a.shift_id, a.person_id, a.group] for a in live)
+    previous = RosterVersion.objects.filter(school=school, start=start).order_by("-version").first()
+    before = {(s, p) for s, p, _g in (previous.snapshot if previous else [])}
+    now_pairs = {(s, p) for s, p, _g in snapshot}
+    version = RosterVersion.objects.create(
+        school=school,
+        start=start,
+        end=end,
+        version=(previous.version + 1 if previous else 1),
+        published_at=timezone.now(),
+        published_by=actor if getattr(actor, "is_authenticated", False) else None,
+        snapshot=snapshot,
+    )
+    rules = rules_for(school.unit.region)
+    for a in live:
+        if a.person.user is None:
+            continue
+        notify_enqueue(
+            dedupe_key=f"reminder:shift:{a.shift_id}:person:{a.person_id}",
+            kind="shift.reminder",
+            user=a.person.user,
+            subject=_("Guard duty reminder"),
+            body=_("%(when)s at %(post)s.")
+            % {
+                "when": timezone.localtime(a.shift.starts_at).strftime("%m-%d %H:%M"),
+                "post": a.shift.post,
+            },
+            due_at=a.shift.starts_at - dt.timedelta(minutes=rules.reminder_minutes_before),
+            payload={"shift": a.shift_id},
+        )
+        if previous is not None and (a.shift_id, a.person_id) not in before:
+            notify_enqueue(
+                dedupe_key=f"roster.changed:version:{version.pk}:person:{a.person_id}:shift:{a.shift_id}",
+                kind="roster.changed",
+                user=a.person.user,
+                subject=_("Your roster has changed"),
+                body=_("You now have a shift %(when)s at %(post)s.")
+                % {
+                    "when": timezone.localtime(a.shift.starts_at).strftime("%m-%d %H:%M"),
+                    "post": a.shift.post,
+                },
+                payload={"shift": a.shift_id, "version": version.version},
+            )
+    removed = before - now_pairs
+    for shift_id, person_id in sorted(removed):
+        notify_cancel(dedupe_keys=[f"reminder:shift:{shift_id}:person:{person_id}"])
+        person = Person.objects.filter(pk=person_id).select_related("user").first()
+        if person is not None and person.user is not None:
+            notify_enqueue(
+                dedupe_key=f"roster.changed:version:{version.pk}:person:{person_id}:removed:{shift_id}",
+                kind="roster.changed",
+                user=person.user,
+                subject=_("Your roster has changed"),
+                body=_(
+                    "You are no longer rostered for one of your shifts; please check your shifts."
+                ),
+                payload={"shift": shift_id, "version": version.version, "removed": True},
+            )
+    audit.record(
+        action="roster.publish",
+        actor=actor,
+        obj=version,
+        detail={
+            "version": version.version,
+            "assignments": len(snapshot),
+            "added": len(now_pairs - before),
+            "removed": len(removed),
+        },
+    )
+    return version

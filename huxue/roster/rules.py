@@ -1,0 +1,74 @@
+"""Reading a city's rostering rules and a member's eligibility, without writing anything."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from huxue.calendar.selectors import terms_for_region
+from huxue.orgs.models import Region
+from huxue.people.models import Person
+from huxue.roster.models import Availability, AvailabilityException, CityRules, Shift
+
+
+def rules_for(region: Region) -> CityRules:
+    """The rules of the nearest region up the tree that has them; the defaults otherwise."""
+    codes = [code for code in region.path.strip("/").split("/") if code]
+    found = {
+        r.region.code: r
+        for r in CityRules.objects.filter(region__code__in=codes).select_related("region")
+    }
+    for code in reversed(codes):
+        if code in found:
+            return found[code]
+    return CityRules(region=region)
+
+
+def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+def term_bounds(shift: Shift) -> tuple[dt.date, dt.date] | None:
+    region = shift.post.school.unit.region
+    term = terms_for_region(region).filter(start__lte=shift.day, end__gte=shift.day).first()
+    return (term.start, term.end) if term else None
+
+
+def ineligibility(person: Person, shift: Shift) -> str | None:
+    """Why the person may not stand this shift at all, as a reason code; None if they may."""
+    if person.is_void:
+        return "void"
+    if person.vetting_status != Person.Vetting.PASSED:
+        return "not_vetted"
+    if person.training_status != Person.Training.TRAINED:
+        return "not_trained"
+    if int(shift.requirements.get(person.force_group, 0)) <= 0:
+        return "group_not_needed"
+    return None
+
+
+def is_available(
+    person: Person,
+    shift: Shift,
+    *,
+    weekly: list[Availability] | None = None,
+    exceptions: dict[dt.date, AvailabilityException] | None = None,
+) -> bool:
+    """The weekly pattern covers the whole window, unless that day is an exception."""
+    if exceptions is None:
+        exceptions = {e.day: e for e in person.availability_exceptions.filter(day=shift.day)}
+    exception = exceptions.get(shift.day)
+    if exception is not None:
+        return exception.available
+    if weekly is None:
+        weekly = list(person.availability.filter(weekday=shift.day.weekday()))
+    return any(
+        a.weekday == shift.day.weekday() and a.start <= shift.start and a.end >= shift.end
+        for a in weekly
+    )
+
+
+def local_datetime(day: dt.date, at: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, at), timezone.get_default_timezone())

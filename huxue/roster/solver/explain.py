@@ -1,0 +1,133 @@
+"""Why a slot stayed empty, and what would fill it.
+
+Reasons are checked in this order for each slot; the first that holds is given:
+  no_group        nobody of that force group at all
+  not_vetted      nobody of the group has passed the background check
+  not_trained     nobody vetted has valid training
+  not_available   nobody eligible is available at that time
+  cap_or_busy     every eligible, available member is at a cap or on another shift then
+  not_chosen      someone could still stand there, but only by emptying a slot that counts more
+                  (or, when overlaps chain, the solver's restriction kept them out)
+Codes and params are what the Django layer translates; the English sentences are defaults.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from huxue.roster.solver.model import Assignment, Member, Problem, Shift, UnfilledSlot
+
+REASONS = (
+    "no_group",
+    "not_vetted",
+    "not_trained",
+    "not_available",
+    "cap_or_busy",
+    "not_chosen",
+)
+
+_MESSAGES = {
+    "no_group": "Nobody in the {group} group is registered.",
+    "not_vetted": "Nobody in the {group} group has passed the background check.",
+    "not_trained": "Nobody vetted in the {group} group has valid training.",
+    "not_available": "No eligible {group} member is available at this time.",
+    "cap_or_busy": "All {candidates} eligible {group} members available then are at their cap "
+    "or on another shift.",
+    "not_chosen": "Filling this slot would leave a more important slot empty.",
+}
+_SUGGESTIONS = {
+    "no_group": ("recruit", "Recruit {count} {group} members near school {school}."),
+    "not_vetted": (
+        "vet",
+        "Complete the background check of {count} {group} members near school {school}.",
+    ),
+    "not_trained": ("train", "Train {count} vetted {group} members near school {school}."),
+    "not_available": ("recruit", "Recruit {count} vetted {group} members near school {school}."),
+    "cap_or_busy": (
+        "raise_cap",
+        "Recruit {count} more {group} members near school {school} or raise the weekly cap.",
+    ),
+    "not_chosen": ("recruit", "Recruit {count} more {group} members near school {school}."),
+}
+
+
+def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlot]:
+    members = sorted(problem.members, key=lambda m: m.id)
+    shifts = {s.id: s for s in problem.shifts}
+    filled: Counter[tuple[int, str]] = Counter((a.shift, a.group) for a in assignments)
+    on: dict[int, list[Shift]] = defaultdict(list)
+    week_load: Counter[tuple[int, tuple[int, int]]] = Counter()
+    family_load: Counter[int] = Counter()
+    by_id = {m.id: m for m in members}
+    for a in assignments:
+        s = shifts[a.shift]
+        on[a.member].append(s)
+        week_load[(a.member, s.week())] += 1
+        family = by_id[a.member].family
+        if family is not None:
+            family_load[family] += 1
+
+    def blocked(m: Member, shift: Shift) -> bool:
+        if week_load[(m.id, shift.week())] >= m.weekly_cap:
+            return True
+        cap = problem.family_caps.get(m.family) if m.family is not None else None
+        if cap is not None and m.family is not None and family_load[m.family] >= cap:
+            return True
+        return any(
+            o.day == shift.day and o.start < shift.end and shift.start < o.end for o in on[m.id]
+        )
+
+    pool: Counter[str] = Counter(m.group for m in members)
+    vetted: Counter[str] = Counter(m.group for m in members if m.vetted)
+    trained: Counter[str] = Counter(m.group for m in members if m.vetted and m.trained)
+    who_can: dict[int, set[int]] = defaultdict(set)  # shift → members available for it
+    for member_id, shift_ids in problem.availability.items():
+        for shift_id in shift_ids:
+            who_can[shift_id].add(member_id)
+    for member_id, shift_id in problem.signups | problem.locks:
+        who_can[shift_id].add(member_id)
+
+    out: list[UnfilledSlot] = []
+    for shift in sorted(problem.shifts, key=lambda s: s.id):
+        for group, need in sorted(shift.requirements.items()):
+            missing = need - filled[(shift.id, group)]
+            if missing <= 0:
+                continue
+            available = [
+                by_id[i]
+                for i in sorted(who_can[shift.id])
+                if i in by_id and by_id[i].group == group and by_id[i].vetted and by_id[i].trained
+            ]
+            if not pool[group]:
+                reason = "no_group"
+            elif not vetted[group]:
+                reason = "not_vetted"
+            elif not trained[group]:
+                reason = "not_trained"
+            elif not available:
+                reason = "not_available"
+            elif all(blocked(m, shift) for m in available):
+                reason = "cap_or_busy"
+            else:
+                reason = "not_chosen"
+            params: dict[str, int | str] = {
+                "count": missing,
+                "group": group,
+                "school": shift.school,
+                "post": shift.post,
+                "candidates": len(available),
+            }
+            code, suggestion = _SUGGESTIONS[reason]
+            out.append(
+                UnfilledSlot(
+                    shift=shift.id,
+                    group=group,
+                    missing=missing,
+                    reason=reason,
+                    message=_MESSAGES[reason].format(**params),
+                    suggestion=code,
+                    suggestion_text=suggestion.format(**params),
+                    params=params,
+                )
+            )
+    return out

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from huxue.calendar.models import Term
+from huxue.notify.models import Notification
+from huxue.people.models import Person
+from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
+from huxue.roster.planning import explain_text, roster_publish, roster_solve
+from huxue.roster.services import availability_set, shifts_generate
+from huxue.testing import City, make_person
+
+MONDAY = dt.date(2026, 12, 7)
+FRIDAY = MONDAY + dt.timedelta(days=4)
+NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _now(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+
+
+@pytest.fixture
+def week(city: City) -> list[Shift]:
+    Term.objects.create(
+        unit=city.bureau,
+        region=city.city,
+        name="秋季学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 15),
+    )
+    shifts_generate(actor=None, posts=[city.post_a1], start=MONDAY, end=FRIDAY)
+    return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
+
+
+def _ready(city: City, name: str, force_type: str, unit=None) -> Person:  # type: ignore[no-untyped-def]
+    person = make_person(
+        city,
+        unit=unit or city.school_a1.unit,
+        name=name,
+        force_type=force_type,
+        vetting_status="passed",
+        vetted_on=dt.date(2026, 9, 1),
+        training_status="trained",
+        trained_on=dt.date(2026, 9, 2),
+    )
+    availability_set(
+        actor=None,
+        person=person,
+        windows=[(d, dt.time(7), dt.time(8)) for d in range(5)]
+        + [(d, dt.time(15), dt.time(17)) for d in range(5)],
+    )
+    return person
+
+
+def test_a_school_week_is_solved_checked_and_explained(city: City, week: list[Shift]) -> None:
+    volunteers = [_ready(city, f"志愿者{i}", "parent") for i in range(4)]
+    guard = _ready(city, "保安", "school_security")
+    run = roster_solve(
+        actor=city.users["school_lead"], place=city.school_a1.unit, start=MONDAY, end=FRIDAY
+    )
+    # 10 shifts × (1 police + 1 guard + 2 volunteers)
+    assert run.slots == 40
+    live = Assignment.objects.filter(dropped_at__isnull=True)
+    assert set(live.values_list("person_id", flat=True)) <= {p.pk for p in volunteers} | {guard.pk}
+    assert live.filter(person=guard).count() == 3  # the weekly cap (default 3)
+    assert run.filled == live.count()
+    reasons = {u["group"]: u["reason"] for u in run.unfilled}
+    assert reasons["police"] == "no_group"  # no officer is visible to the school lead
+    reason, suggestion = explain_text(run.unfilled[0])
+    assert reason and suggestion
+
+
+def test_sign_ups_are_kept_and_a_new_run_replaces_only_solver_picks(
+    city: City, week: list[Shift]
+) -> None:
+    a = _ready(city, "甲", "parent")
+    _ready(city, "乙", "parent")
+    SignUp.objects.create(person=a, shift=week[3])
+    roster_solve(actor=None, place=city.school_a1.unit, start=MONDAY, end=FRIDAY)
+    assert (
+        Assignment.objects.get(person=a, shift=week[3], dropped_at__isnull=True).source == "signup"
+    )
+    first = set(
+        Assignment.objects.filter(dropped_at__isnull=True).values_list("person_id", "shift_id")
+    )
+    roster_solve(actor=None, place=city.school_a1.unit, start=MONDAY, end=FRIDAY)
+    second = set(
+        Assignment.objects.filter(dropped_at__isnull=True).values_list("person_id", "shift_id")
+    )
+    assert first == second  # deterministic, and nothing doubled
+    assert RosterRun.objects.count() == 2
+
+
+def test_publishing_versions_the_roster_and_tells_members_once(
+    city: City, week: list[Shift]
+) -> None:
+    member = city.person_a1  # has the volunteer login
+    Person.objects.filter(pk=member.pk).update(
+        vetting_status="passed",
+        vetted_on=dt.date(2026, 9, 1),
+        training_status="trained",
+        trained_on=dt.date(2026, 9, 2),
+    )
+    availability_set(actor=None, person=member, windows=[(0, dt.time(7), dt.time(8))])
+    roster_solve(actor=None, place=city.school_a1.unit, start=MONDAY, end=FRIDAY)
+    v1 = roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    assert v1.version == 1 and len(v1.snapshot) == 1
+    reminder = Notification.objects.get(kind="shift.reminder")
+    assert reminder.due_at < week[0].starts_at
+    roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    assert Notification.objects.filter(kind="shift.reminder").count() == 1  # not twice
+    Assignment.objects.filter(person=member).update(dropped_at=NOW, drop_reason="test")
+    v3 = roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    assert v3.version == 3 and v3.snapshot == []
+    assert Notification.objects.get(kind="shift.reminder").status == "cancelled"
+    assert Notification.objects.filter(kind="roster.changed").count() == 1
+    assert RosterVersion.objects.filter(school=city.school_a1).count() == 3
+
+
+def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> None:  # type: ignore[no-untyped-def]
+    Term.objects.create(
+        unit=city.bureau,
+        region=city.city,
+        name="秋季学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 15),
+    )
+    _ready(city, "民警", "police", unit=city.station_a)
+    call_command(
+        "roster_solve",
+        "--region",
+        "230900",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-11",
+        "--publish",
+    )
+    out = capsys.readouterr().out
+    assert "slots 80" in out and "gap" in out and "publishing 3 schools" in out
+    assert Assignment.objects.filter(person__force_type="police").count() == 3

@@ -1,0 +1,157 @@
+"""Member pages (phone first): my shifts, sign-up, withdrawal, availability, calendar feed."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huxue.orgs import access
+from huxue.people.models import Person
+from huxue.roster.forms import AvailabilityForm, ExceptionForm
+from huxue.roster.ical import feed_ics
+from huxue.roster.models import SignUp
+from huxue.roster.selectors import (
+    assignments_of,
+    feed_by_token,
+    open_shifts,
+    person_of,
+    shift_for,
+    signup_for,
+    signups_of,
+)
+from huxue.roster.services import (
+    availability_exception_set,
+    availability_set,
+    calendar_feed_issue,
+    signup_create,
+    signup_withdraw,
+    withdraw_deadline,
+)
+
+
+def _member(request: HttpRequest) -> Person:
+    person = person_of(request.user)
+    if person is None or not access.allowed(request.user, "write", SignUp):
+        raise Http404
+    return person
+
+
+@login_required
+def my_shifts(request: HttpRequest) -> HttpResponse:
+    person = _member(request)
+    signups = list(signups_of(request.user, person))
+    signed = {s.shift_id for s in signups}
+    feed = getattr(person, "calendar_feed", None)
+    return render(
+        request,
+        "roster/my_shifts.html",
+        {
+            "person": person,
+            "assignments": assignments_of(person, since=timezone.now()),
+            "signups": [(s, withdraw_deadline(s.shift)) for s in signups],
+            "open_shifts": [s for s in open_shifts(request.user, person) if s.pk not in signed],
+            "feed_url": request.build_absolute_uri(reverse("roster:ical", args=[feed.token]))
+            if feed
+            else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def signup(request: HttpRequest, shift_pk: int) -> HttpResponse:
+    person = _member(request)
+    shift = shift_for(request.user, pk=shift_pk)
+    try:
+        signup_create(actor=request.user, person=person, shift=shift)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Thank you: you are signed up for %(shift)s.") % {"shift": shift}
+        )
+    return redirect("roster:my_shifts")
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    _member(request)
+    item = signup_for(request.user, pk=pk)
+    try:
+        signup_withdraw(actor=request.user, signup=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("You have withdrawn from %(shift)s.") % {"shift": item.shift})
+    return redirect("roster:my_shifts")
+
+
+@login_required
+def availability(request: HttpRequest) -> HttpResponse:
+    person = _member(request)
+    current = [(a.weekday, a.start, a.end) for a in person.availability.all()]
+    form = AvailabilityForm(request.POST or None, initial_windows=current)
+    exception_form = ExceptionForm(prefix="x")
+    if request.method == "POST" and form.is_valid():
+        availability_set(actor=request.user, person=person, windows=form.windows())
+        messages.success(request, _("Your availability has been saved."))
+        return redirect("roster:my_shifts")
+    rows = [(form[f"start_{d}"], form[f"end_{d}"]) for d in range(7)]
+    return render(
+        request,
+        "roster/availability.html",
+        {
+            "form": form,
+            "rows": rows,
+            "exception_form": exception_form,
+            "exceptions": person.availability_exceptions.filter(day__gte=timezone.localdate()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def availability_exception(request: HttpRequest) -> HttpResponse:
+    person = _member(request)
+    form = ExceptionForm(request.POST, prefix="x")
+    if form.is_valid():
+        availability_exception_set(
+            actor=request.user,
+            person=person,
+            day=form.cleaned_data["day"],
+            available=form.cleaned_data["available"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("Choose a date."))
+    return redirect("roster:availability")
+
+
+@login_required
+@require_POST
+def feed_issue(request: HttpRequest) -> HttpResponse:
+    person = _member(request)
+    calendar_feed_issue(actor=request.user, person=person)
+    messages.success(
+        request, _("Your private calendar address is ready; any older one no longer works.")
+    )
+    return redirect("roster:my_shifts")
+
+
+def ical(request: HttpRequest, token: str) -> HttpResponse:
+    feed = feed_by_token(token)
+    if feed is None:
+        raise Http404
+    body = feed_ics(assignments_of(feed.person), title=_("My guard duty"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
