@@ -22,11 +22,13 @@ from huxue.core import audit
 from huxue.notify.services import notify_cancel, notify_enqueue
 from huxue.orgs import access
 from huxue.orgs.models import Region, Unit
+from huxue.people.forces import ForceType
 from huxue.people.models import Person
 from huxue.posts.models import School
 from huxue.roster import solver
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
-from huxue.roster.rules import is_available, rules_for, term_bounds
+from huxue.roster.rules import availability_check, rules_for, term_bounds
+from huxue.roster.solver.model import km
 
 REASON_TEXT = {
     "no_group": gettext_lazy("Nobody of this force group is registered."),
@@ -93,7 +95,7 @@ def _pool(actor: Any, place: Place) -> QuerySet[Person]:
     qs = Person.objects.filter(where, voided_at__isnull=True)
     if actor is not None:
         qs = access.filter(actor, "read", qs)
-    return qs.select_related("unit", "child_school").prefetch_related(
+    return qs.select_related("unit", "unit__region", "child_school").prefetch_related(
         "availability", "availability_exceptions"
     )
 
@@ -126,24 +128,20 @@ def build_plan(
 
     members = []
     availability: dict[int, frozenset[int]] = {}
-    by_weekday: dict[int, list[Shift]] = defaultdict(list)
-    for shift in shifts.values():
-        by_weekday[shift.day.weekday()].append(shift)
+    reach = _Reach(shifts)
     for person in people.values():
         home = schools.get(person.unit_id) or person.child_school
-        anchor = home or next(iter(schools.values()), None)
-        weekly = list(person.availability.all())
-        exceptions = {e.day: e for e in person.availability_exceptions.all()}
-        free = frozenset(
-            s.pk
-            for s in shifts.values()
-            if is_available(person, s, weekly=weekly, exceptions=exceptions)
+        candidates = reach.schools_for(person, home)
+        anchor = home or (reach.school(candidates[0]) if candidates else None)
+        free = availability_check(person.availability.all(), person.availability_exceptions.all())
+        group = person.force_group
+        availability[person.pk] = frozenset(
+            s.pk for school_id in candidates for s in reach.shifts_at[school_id, group] if free(s)
         )
-        availability[person.pk] = free
         members.append(
             solver.Member(
                 id=person.pk,
-                group=person.force_group,
+                group=group,
                 vetted=person.vetting_status == Person.Vetting.PASSED,
                 trained=person.training_status == Person.Training.TRAINED,
                 home_school=home.pk if home else None,
@@ -155,15 +153,21 @@ def build_plan(
             )
         )
     family_caps = _family_caps(people, shifts, rules.shifts_per_family_term, start, end)
+    # By the run's dates, then kept to its shifts and pool in Python: two long IN lists in one
+    # query make SQLite's planner scan for seconds.
     signups = frozenset(
-        SignUp.objects.filter(
-            shift_id__in=shifts, person_id__in=people, withdrawn_at__isnull=True
+        (person, shift)
+        for person, shift in SignUp.objects.filter(
+            shift__day__gte=start, shift__day__lte=end, withdrawn_at__isnull=True
         ).values_list("person_id", "shift_id")
+        if person in people and shift in shifts
     )
     locks = frozenset(
-        Assignment.objects.filter(
-            shift_id__in=shifts, person_id__in=people, dropped_at__isnull=True, locked=True
+        (person, shift)
+        for person, shift in Assignment.objects.filter(
+            shift__day__gte=start, shift__day__lte=end, dropped_at__isnull=True, locked=True
         ).values_list("person_id", "shift_id")
+        if person in people and shift in shifts
     )
     problem = solver.Problem(
         members=tuple(sorted(members, key=lambda m: m.id)),
@@ -189,6 +193,50 @@ def build_plan(
         time_limit_s=float(time_limit_s or rules.solver_time_limit_s),
     )
     return Plan(problem=problem, shifts=shifts, people=people)
+
+
+NEAR_KM = 2.0  # community volunteers also help at schools this close to theirs
+# Parents, teachers and school security staff stand at their own school's gates.
+OWN_SCHOOL_ONLY = frozenset({ForceType.PARENT, ForceType.STAFF, ForceType.SCHOOL_SECURITY})
+
+
+class _Reach:
+    """Which schools' shifts a member could be sent to: near their school, their station's
+    schools, or their unit's district. Limits the candidate pairs the solver has to weigh."""
+
+    def __init__(self, shifts: dict[int, Shift]) -> None:
+        self.shifts_at: dict[tuple[int, str], list[Shift]] = defaultdict(list)  # (school, group)
+        self._schools: dict[int, School] = {}
+        for shift in sorted(shifts.values(), key=lambda s: s.pk):
+            for group, needed in shift.requirements.items():
+                if int(needed) > 0:
+                    self.shifts_at[shift.post.school_id, group].append(shift)
+            self._schools[shift.post.school_id] = shift.post.school
+        self._near: dict[int, list[int]] = {}
+
+    def school(self, pk: int) -> School:
+        return self._schools[pk]
+
+    def schools_for(self, person: Person, home: School | None) -> list[int]:
+        if home is not None and person.force_type in OWN_SCHOOL_ONLY:
+            return [home.pk] if home.pk in self._schools else []
+        if home is not None:
+            if home.pk not in self._near:
+                lat, lng = float(home.latitude), float(home.longitude)
+                self._near[home.pk] = sorted(
+                    pk
+                    for pk, school in self._schools.items()
+                    if km(lat, lng, float(school.latitude), float(school.longitude)) <= NEAR_KM
+                )
+            return self._near[home.pk]
+        if person.unit.kind == Unit.Kind.STATION:
+            return sorted(
+                pk for pk, school in self._schools.items() if school.station_id == person.unit_id
+            )
+        area = person.unit.region.path
+        return sorted(
+            pk for pk, school in self._schools.items() if school.unit.region.path.startswith(area)
+        )
 
 
 def _family_caps(

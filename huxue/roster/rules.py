@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 
 from django.utils import timezone
 
@@ -49,25 +51,41 @@ def ineligibility(person: Person, shift: Shift) -> str | None:
     return None
 
 
+def availability_check(
+    weekly: Iterable[Availability], exceptions: Iterable[AvailabilityException]
+) -> Callable[[Shift], bool]:
+    """A test of one member's availability, built once and asked for many shifts: the weekly
+    pattern must cover the whole window, unless that day is an exception."""
+    spans: dict[int, list[tuple[dt.time, dt.time]]] = defaultdict(list)
+    for a in weekly:
+        spans[a.weekday].append((a.start, a.end))
+    by_day = {e.day: e.available for e in exceptions}
+
+    def free(shift: Shift) -> bool:
+        exception = by_day.get(shift.day)
+        if exception is not None:
+            return exception
+        return any(
+            s <= shift.start and e >= shift.end for s, e in spans.get(shift.day.weekday(), ())
+        )
+
+    return free
+
+
 def is_available(
     person: Person,
     shift: Shift,
     *,
-    weekly: list[Availability] | None = None,
-    exceptions: dict[dt.date, AvailabilityException] | None = None,
+    weekly: Iterable[Availability] | None = None,
+    exceptions: Mapping[dt.date, AvailabilityException] | None = None,
 ) -> bool:
-    """The weekly pattern covers the whole window, unless that day is an exception."""
-    if exceptions is None:
-        exceptions = {e.day: e for e in person.availability_exceptions.filter(day=shift.day)}
-    exception = exceptions.get(shift.day)
-    if exception is not None:
-        return exception.available
-    if weekly is None:
-        weekly = list(person.availability.filter(weekday=shift.day.weekday()))
-    return any(
-        a.weekday == shift.day.weekday() and a.start <= shift.start and a.end >= shift.end
-        for a in weekly
-    )
+    """One member, one shift; pass what is already loaded to save the queries."""
+    return availability_check(
+        person.availability.filter(weekday=shift.day.weekday()) if weekly is None else weekly,
+        person.availability_exceptions.filter(day=shift.day)
+        if exceptions is None
+        else exceptions.values(),
+    )(shift)
 
 
 def local_datetime(day: dt.date, at: dt.time) -> dt.datetime:

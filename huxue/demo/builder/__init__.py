@@ -23,7 +23,8 @@ from huxue.core import audit
 from huxue.core.models import AuditEvent
 from huxue.demo import data
 from huxue.demo.builder.people import plan_people, write_people
-from huxue.demo.builder.places import plan_places, write_places
+from huxue.demo.builder.places import EDUCATION_KEY, plan_places, write_places
+from huxue.demo.builder.roster import write_roster
 from huxue.demo.builder.summary import Writer
 from huxue.demo.builder.users import write_users
 from huxue.orgs.models import Region
@@ -114,6 +115,29 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
             _("Wrote %(n)d demo logins; hashing their passwords is slow on purpose (%(s).1f s).")
             % {"n": len(users), "s": lap()}
         )
+        roster = write_roster(
+            seed, city=places.regions[data.CITY[0]], education=places.units[EDUCATION_KEY]
+        )
+        if roster.run is None:
+            say(_("Rostering skipped: %(why)s") % {"why": roster.skipped})
+        else:
+            say(
+                _(
+                    "Wrote %(terms)d school terms, %(availability)d weekly availabilities and "
+                    "%(shifts)d shifts for next week; the roster fills %(filled)d of %(slots)d "
+                    "slots (gap %(gap).2f%%) and is published for %(schools)d schools (%(s).1f s)."
+                )
+                % {
+                    "terms": roster.terms,
+                    "availability": roster.availability,
+                    "shifts": roster.shifts,
+                    "filled": roster.run.filled,
+                    "slots": roster.run.slots,
+                    "gap": 100 * (roster.run.gap or 0),
+                    "schools": roster.published,
+                    "s": lap(),
+                }
+            )
         audit.record(
             action=MARKER_ACTION,
             object_type="demo.city",

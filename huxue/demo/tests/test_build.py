@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client, RequestFactory, override_settings
+from django.utils import timezone
 
 from huxue.core import audit
 from huxue.core.models import AuditEvent
@@ -46,6 +50,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Built]:
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=FAST_HASHER),
+        mock.patch.object(timezone, "now", lambda: NOW),  # the roster week follows "today"
         transaction.atomic(),
     ):
         out = io.StringIO()
@@ -55,6 +60,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Built]:
 
 
 pytestmark = pytest.mark.django_db
+NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
 
 
 def test_the_build_reports_what_it_wrote(demo: Built) -> None:
@@ -233,3 +239,26 @@ def test_the_command_prints_every_login_and_counts_from_the_database(demo: Built
         assert re.search(rf"{login.username}\s+{re.escape(PASSWORD)}", text)
     assert re.search(r"demo_bureau .* 100 +221 ", text)  # the voided post no longer counts
     assert city_counts().posts == 221
+
+
+def test_next_weeks_roster_is_solved_checked_and_published(demo: Built) -> None:
+    from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift
+
+    [run] = RosterRun.objects.all()
+    assert (run.start, run.end) == (dt.date(2026, 11, 30), dt.date(2026, 12, 4))
+    assert Shift.objects.count() == 2220  # 222 posts, two windows, five school days
+    live = Assignment.objects.filter(dropped_at__isnull=True)
+    assert run.filled == live.count() > 0 and run.slots == run.filled + sum(
+        u["missing"] for u in run.unfilled
+    )
+    assert {u["reason"] for u in run.unfilled} <= {
+        "no_group",
+        "not_vetted",
+        "not_trained",
+        "not_available",
+        "cap_or_busy",
+        "not_chosen",
+    }
+    assert RosterVersion.objects.filter(version=1).count() == 100
+    per_member = Counter(live.values_list("person_id", flat=True))
+    assert max(per_member.values()) <= 3  # the default weekly cap
