@@ -14,6 +14,19 @@ posts/{id}/rotate-qr/   POST
 units/                  GET list (filter: kind)
 regions/                GET list
 me/                     GET
+shifts/                 GET list (filters: school, post, from, to)
+shifts/{id}/            GET, with what it needs per group and how full it is
+shifts/generate/        POST {schools[]|posts[], from, to}: planners
+signups/                GET list (filters: school, from, to), POST {shift}: as your member record
+signups/{id}/withdraw/  POST: until the cut-off
+availability/           GET, PUT {windows}: your weekly availability
+availability/exceptions/ POST {day, available, note}
+roster-runs/            GET list, POST {school|unit, from, to, seed?}: solve a draft
+roster-runs/{id}/       GET, with each unfilled slot explained in your language
+roster-versions/        GET list (filters: school, from, to), POST {school, from, to}: publish
+roster-versions/{id}/   GET, with the snapshot
+assignments/            GET list (filters: school, from, to): yours, or in your scope
+me/calendar-feed/       POST: issue (or replace) your private iCal address
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
 
@@ -24,6 +37,16 @@ from huxue.api.auth import TokenView
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
 from huxue.api.people import PersonViewSet
 from huxue.api.places import PostViewSet, SchoolViewSet
+from huxue.api.roster import (
+    AssignmentViewSet,
+    AvailabilityExceptionView,
+    AvailabilityView,
+    CalendarFeedView,
+    RosterRunViewSet,
+    RosterVersionViewSet,
+    ShiftViewSet,
+    SignUpViewSet,
+)
 
 app_name = "v1"
 
@@ -33,9 +56,21 @@ router.register("schools", SchoolViewSet, basename="school")
 router.register("posts", PostViewSet, basename="post")
 router.register("units", UnitViewSet, basename="unit")
 router.register("regions", RegionViewSet, basename="region")
+router.register("shifts", ShiftViewSet, basename="shift")
+router.register("signups", SignUpViewSet, basename="signup")
+router.register("roster-runs", RosterRunViewSet, basename="rosterrun")
+router.register("roster-versions", RosterVersionViewSet, basename="rosterversion")
+router.register("assignments", AssignmentViewSet, basename="assignment")
 
 urlpatterns = [
     path("", include(router.urls)),
     path("me/", MeView.as_view(), name="me"),
+    path("me/calendar-feed/", CalendarFeedView.as_view(), name="calendar-feed"),
+    path("availability/", AvailabilityView.as_view(), name="availability"),
+    path(
+        "availability/exceptions/",
+        AvailabilityExceptionView.as_view(),
+        name="availability-exceptions",
+    ),
     path("auth/token/", TokenView.as_view(), name="token"),
 ]

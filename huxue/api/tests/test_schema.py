@@ -10,6 +10,19 @@ from drf_spectacular.validation import validate_schema
 from huxue.testing import City
 
 ENDPOINTS = {
+    "/api/v1/shifts/": {"get"},
+    "/api/v1/shifts/{id}/": {"get"},
+    "/api/v1/shifts/generate/": {"post"},
+    "/api/v1/signups/": {"get", "post"},
+    "/api/v1/signups/{id}/withdraw/": {"post"},
+    "/api/v1/availability/": {"get", "put"},
+    "/api/v1/availability/exceptions/": {"post"},
+    "/api/v1/roster-runs/": {"get", "post"},
+    "/api/v1/roster-runs/{id}/": {"get"},
+    "/api/v1/roster-versions/": {"get", "post"},
+    "/api/v1/roster-versions/{id}/": {"get"},
+    "/api/v1/assignments/": {"get"},
+    "/api/v1/me/calendar-feed/": {"post"},
     "/api/v1/people/": {"get", "post"},
     "/api/v1/people/{id}/": {"get", "put", "patch"},
     "/api/v1/people/{id}/void/": {"post"},
