@@ -296,3 +296,6 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} feed"
+
+
+from huxue.roster.swap_models import SwapRequest  # noqa: E402,F401

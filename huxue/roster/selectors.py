@@ -82,3 +82,72 @@ def feed_by_token(token: str) -> CalendarFeed | None:
         .select_related("person")
         .first()
     )
+
+
+# --- Lead pages: the week grid, runs, swaps -------------------------------------------------
+
+
+def schools_planned_by(user: Any) -> QuerySet[Any]:
+    """Schools whose shifts the user may write (the lead pages' list and scope check)."""
+    from huxue.posts.models import School
+
+    return (
+        School.objects.filter(access.scope(user, "write", School, as_type="shift"))
+        .filter(voided_at__isnull=True)
+        .select_related("unit", "unit__region")
+        .order_by("unit__name")
+    )
+
+
+def school_week_shifts(user: Any, school: Any, monday: dt.date) -> QuerySet[Shift]:
+    """A school's shifts in one ISO week with their live assignments and sign-ups, in 4 queries."""
+    from django.db.models import Prefetch
+
+    return (
+        shifts_visible_to(user, action="write")
+        .filter(post__school=school, day__gte=monday, day__lte=monday + dt.timedelta(days=6))
+        .select_related("post")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.filter(dropped_at__isnull=True)
+                .select_related("person")
+                .order_by("group", "person__name", "id"),
+                to_attr="live_assignments",
+            ),
+            Prefetch(
+                "signups",
+                queryset=SignUp.objects.filter(withdrawn_at__isnull=True).select_related("person"),
+                to_attr="live_signups",
+            ),
+        )
+        .order_by("post__name", "post_id", "start", "day")
+    )
+
+
+def swaps_for_lead(user: Any) -> QuerySet[Any]:
+    """Swap requests on assignments the user may change, newest first."""
+    from huxue.roster.swap_models import SwapRequest
+
+    return SwapRequest.objects.filter(
+        assignment__in=access.filter(user, "write", Assignment.objects.all())
+    ).select_related(
+        "assignment__shift__post__school__unit", "requested_by", "colleague", "new_assignment"
+    )
+
+
+def drops_for_lead(user: Any, *, days: int = 14) -> QuerySet[Assignment]:
+    """Upcoming shifts a member has left (taken off, withdrawn), for finding a substitute."""
+    now = timezone.now()
+    return (
+        access.filter(user, "write", Assignment.objects.all())
+        .filter(
+            dropped_at__isnull=False,
+            shift__starts_at__gt=now,
+            shift__starts_at__lt=now + dt.timedelta(days=days),
+            shift__cancelled_at__isnull=True,
+        )
+        .exclude(drop_reason__in=["re-solved", "swap"])
+        .select_related("shift__post__school__unit", "person")
+        .order_by("shift__starts_at")
+    )

@@ -12,6 +12,7 @@ from huxue.orgs import access
 from huxue.orgs.roles import Role
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
+from huxue.roster.models import Shift
 
 # (url name, label, action, models): shown when the action is allowed on any of the models
 _NAV = [
@@ -20,6 +21,7 @@ _NAV = [
     ("posts:post_list", _("Guard posts"), "read", (Post,)),
     ("imports:index", _("Import / export"), "export", (Person, School, Post)),
     ("calendar:index", _("School calendar"), "read", (Closure,)),
+    ("roster:lead", _("Rosters"), "write", (Shift,)),
     ("audit:list", _("Audit log"), "read", (AuditEvent,)),
 ]
 

@@ -309,6 +309,7 @@ def test_list_pages_use_a_constant_number_of_queries(
                 "posts:post_list",
                 "imports:index",
                 "calendar:index",
+                "roster:lead",
             ],
         ),
         ("volunteer", ["roster:my_shifts", "people:list"]),
