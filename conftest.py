@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from huxue.orgs.models import User
-from huxue.testing import City, make_city
+from huxue.testing import ROSTER_NOW, City, make_city
 
 
 @pytest.fixture
@@ -27,3 +27,11 @@ def login(city: City):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def roster_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeze timezone.now at ROSTER_NOW (for every thread, the live server's too)."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: ROSTER_NOW)

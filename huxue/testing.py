@@ -5,11 +5,13 @@ Used by the root conftest.py; kept in the package so benchmarks and app tests ca
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from huxue.calendar.models import Term
 from huxue.core.validators import id_check_char
 from huxue.orgs.models import Region, Unit, User
 from huxue.orgs.roles import Role
@@ -21,6 +23,10 @@ from huxue.posts.models import Post, School
 from huxue.posts.services import parse_windows, post_create, school_create
 
 PASSWORD = "Huxue-test-2026"
+
+# Rostering tests run at a fixed moment before a plain school week in a term.
+ROSTER_NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
+ROSTER_MONDAY = dt.date(2026, 12, 7)
 
 
 def make_id_number(rng: random.Random, *, area: str = "230902", year: int | None = None) -> str:
@@ -160,3 +166,14 @@ def make_city() -> City:
     users["stranger"] = make_user("stranger")
     person_link_user(actor=None, person=built.person_a1, user=users["volunteer"])
     return built
+
+
+def make_term(city: City) -> Term:
+    """The autumn term that holds ROSTER_MONDAY's week."""
+    return Term.objects.create(
+        unit=city.bureau,
+        region=city.city,
+        name="2026-2027学年第一学期",
+        start=dt.date(2026, 9, 1),
+        end=dt.date(2027, 1, 15),
+    )

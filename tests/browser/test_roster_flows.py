@@ -3,32 +3,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
-from huxue.calendar.models import Term
 from huxue.people.models import Person
 from huxue.roster.models import Shift, SignUp
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import PASSWORD, City
+from huxue.testing import PASSWORD, ROSTER_MONDAY, ROSTER_NOW, City, make_term
 from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # the server's clock, for every thread
-
-
-def test_a_member_signs_up_for_a_shift_on_a_phone(phone_page, city: City, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-    today = NOW.date()
-    monday = dt.date(2026, 12, 7)
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="测试学期",
-        start=monday - dt.timedelta(days=30),
-        end=monday + dt.timedelta(days=30),
-    )
+def test_a_member_signs_up_for_a_shift_on_a_phone(phone_page, city: City, roster_now: None) -> None:  # type: ignore[no-untyped-def]
+    today = ROSTER_NOW.date()
+    monday = ROSTER_MONDAY
+    make_term(city)
     shifts_generate(
         actor=None, posts=[city.post_a1], start=monday, end=monday + dt.timedelta(days=4)
     )

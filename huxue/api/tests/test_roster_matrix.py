@@ -14,24 +14,23 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
 
 from huxue.api.tests.helpers import send
 from huxue.calendar.models import Term
 from huxue.people.models import Person
 from huxue.roster.models import RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import City, make_person
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
 
-MONDAY = dt.date(2026, 12, 7)
+MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+NOW = ROSTER_NOW
 WEEK = {"from": MONDAY.isoformat(), "to": FRIDAY.isoformat()}
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 def make_ready(person: Person) -> Person:
@@ -79,13 +78,7 @@ class Roster:
 
 @pytest.fixture
 def term(city: City) -> Term:
-    return Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    return make_term(city)
 
 
 @pytest.fixture

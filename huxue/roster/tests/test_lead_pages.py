@@ -8,9 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from huxue.calendar.models import Term
 from huxue.core.models import AuditEvent
 from huxue.notify.models import Notification
 from huxue.people.models import Person
@@ -18,27 +16,21 @@ from huxue.posts.services import parse_windows, post_create
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.planning import explain_text
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import City, make_person
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
 
-MONDAY = dt.date(2026, 12, 7)
+MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+NOW = ROSTER_NOW
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 @pytest.fixture
 def week(city: City) -> list[Shift]:
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     shifts_generate(actor=None, posts=[city.post_a1, city.post_b1], start=MONDAY, end=FRIDAY)
     return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
 

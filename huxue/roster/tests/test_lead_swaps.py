@@ -7,9 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
-from huxue.calendar.models import Term
 from huxue.core.models import AuditEvent
 from huxue.notify.models import Notification
 from huxue.people.models import Person
@@ -17,16 +15,16 @@ from huxue.roster.models import Assignment, Shift
 from huxue.roster.services import availability_set, shifts_generate
 from huxue.roster.swap_models import SwapRequest
 from huxue.roster.swaps import swap_decide, swap_request
-from huxue.testing import City, make_person, make_user
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term, make_user
 
-MONDAY = dt.date(2026, 12, 7)
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+MONDAY = ROSTER_MONDAY
+NOW = ROSTER_NOW
 WINDOWS = [(d, dt.time(7), dt.time(8)) for d in range(5)]
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 def _vet(person: Person) -> Person:
@@ -43,13 +41,7 @@ def _vet(person: Person) -> Person:
 
 @pytest.fixture
 def shift(city: City) -> Shift:
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     shifts_generate(actor=None, posts=[city.post_a1], start=MONDAY, end=MONDAY)
     return Shift.objects.filter(post=city.post_a1).order_by("starts_at").first()  # type: ignore[return-value]
 

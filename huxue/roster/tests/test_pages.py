@@ -4,34 +4,26 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
-from huxue.calendar.models import Term
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, Shift, SignUp
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import City
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_term
 
-MONDAY = dt.date(2026, 12, 7)
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+MONDAY = ROSTER_MONDAY
+NOW = ROSTER_NOW
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 @pytest.fixture
 def member(city: City) -> Person:
     """The volunteer login's own record, vetted, trained and free on weekday mornings."""
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     shifts_generate(
         actor=None,
         posts=[city.post_a1, city.post_b1],

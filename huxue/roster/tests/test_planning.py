@@ -4,35 +4,27 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 
-from huxue.calendar.models import Term
 from huxue.notify.models import Notification
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.planning import explain_text, roster_publish, roster_solve
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import City, make_person
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
 
-MONDAY = dt.date(2026, 12, 7)
+MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
+NOW = ROSTER_NOW
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 @pytest.fixture
 def week(city: City) -> list[Shift]:
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     shifts_generate(actor=None, posts=[city.post_a1], start=MONDAY, end=FRIDAY)
     return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
 
@@ -123,13 +115,7 @@ def test_publishing_versions_the_roster_and_tells_members_once(
 
 
 def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> None:  # type: ignore[no-untyped-def]
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     _ready(city, "民警", "police", unit=city.station_a)
     call_command(
         "roster_solve",

@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from huxue.calendar.models import Term
 from huxue.core.models import AuditEvent
 from huxue.people.models import Family, Person
 from huxue.roster.models import CityRules, Shift, SignUp
@@ -17,21 +16,15 @@ from huxue.roster.services import (
     signup_create,
     signup_withdraw,
 )
-from huxue.testing import City, make_person
+from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
 
-MONDAY = dt.date(2026, 12, 7)  # a plain school week in the term below
-NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)  # 09:00 in Shanghai
+MONDAY = ROSTER_MONDAY
+NOW = ROSTER_NOW
 
 
 @pytest.fixture
 def week(city: City) -> list[Shift]:
-    Term.objects.create(
-        unit=city.bureau,
-        region=city.city,
-        name="2026秋季学期",
-        start=dt.date(2026, 9, 1),
-        end=dt.date(2027, 1, 15),
-    )
+    make_term(city)
     shifts_generate(
         actor=None, posts=[city.post_a1], start=MONDAY, end=MONDAY + dt.timedelta(days=6)
     )
@@ -57,8 +50,8 @@ def _volunteer(city: City, name: str = "孙丽", **extra) -> Person:  # type: ig
 
 
 @pytest.fixture(autouse=True)
-def _now(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
+def _now(roster_now: None) -> None:
+    """Every test here runs at ROSTER_NOW."""
 
 
 def test_a_weeks_shifts_come_from_the_posts_windows_on_school_days(
