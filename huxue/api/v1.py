@@ -25,7 +25,15 @@ roster-runs/            GET list, POST {school|unit, from, to, seed?}: solve a d
 roster-runs/{id}/       GET, with each unfilled slot explained in your language
 roster-versions/        GET list (filters: school, from, to), POST {school, from, to}: publish
 roster-versions/{id}/   GET, with the snapshot
-assignments/            GET list (filters: school, from, to): yours, or in your scope
+assignments/            GET list (filters: school, from, to): yours, or in your scope;
+                        POST {shift, person, group?, substitute?}: by hand, locked (planners)
+assignments/{id}/drop/  POST {reason}
+assignments/{id}/lock/  POST {locked}
+shifts/{id}/substitutes/ GET (filter: group): eligible members, ranked (planners)
+swaps/                  GET list: pending in your scope (leads), your own (members);
+                        POST {assignment, colleague, note?}: as the member on the shift
+swaps/{id}/approve/     POST: the shift moves to the colleague (school lead)
+swaps/{id}/reject/      POST
 me/calendar-feed/       POST: issue (or replace) your private iCal address
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
@@ -38,15 +46,14 @@ from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
 from huxue.api.people import PersonViewSet
 from huxue.api.places import PostViewSet, SchoolViewSet
 from huxue.api.roster import (
-    AssignmentViewSet,
     AvailabilityExceptionView,
     AvailabilityView,
     CalendarFeedView,
     RosterRunViewSet,
     RosterVersionViewSet,
-    ShiftViewSet,
     SignUpViewSet,
 )
+from huxue.api.roster_lead import LeadAssignmentViewSet, LeadShiftViewSet, SwapViewSet
 
 app_name = "v1"
 
@@ -56,11 +63,12 @@ router.register("schools", SchoolViewSet, basename="school")
 router.register("posts", PostViewSet, basename="post")
 router.register("units", UnitViewSet, basename="unit")
 router.register("regions", RegionViewSet, basename="region")
-router.register("shifts", ShiftViewSet, basename="shift")
+router.register("shifts", LeadShiftViewSet, basename="shift")
 router.register("signups", SignUpViewSet, basename="signup")
 router.register("roster-runs", RosterRunViewSet, basename="rosterrun")
 router.register("roster-versions", RosterVersionViewSet, basename="rosterversion")
-router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("assignments", LeadAssignmentViewSet, basename="assignment")
+router.register("swaps", SwapViewSet, basename="swap")
 
 urlpatterns = [
     path("", include(router.urls)),

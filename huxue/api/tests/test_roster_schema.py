@@ -19,7 +19,7 @@ ROSTER_ENDPOINTS = {
     "/api/v1/roster-runs/{id}/": {"get"},
     "/api/v1/roster-versions/": {"get", "post"},
     "/api/v1/roster-versions/{id}/": {"get"},
-    "/api/v1/assignments/": {"get"},
+    "/api/v1/assignments/": {"get", "post"},
     "/api/v1/me/calendar-feed/": {"post"},
 }
 
