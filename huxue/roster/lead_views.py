@@ -57,6 +57,12 @@ def _school(request: HttpRequest, pk: int) -> School:
     return school
 
 
+def _planning_monday() -> dt.date:
+    """The week a planner works on: this week, or next week once this week's school days are over."""
+    today = timezone.localdate()
+    return week_bounds(today + dt.timedelta(days=2 if today.weekday() >= 5 else 0))[0]
+
+
 def _monday(value: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(value)
@@ -116,7 +122,7 @@ def _cell(shift: Shift) -> dict[str, Any]:
 def lead_index(request: HttpRequest) -> HttpResponse:
     if not access.allowed(request.user, "write", Shift):
         raise Http404
-    monday = week_bounds(timezone.localdate())[0]
+    monday = _planning_monday()
     return render(
         request,
         "roster/lead/index.html",
@@ -178,7 +184,7 @@ def grid(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
 @login_required
 def grid_now(request: HttpRequest, pk: int) -> HttpResponse:
     _school(request, pk)
-    return redirect("roster:grid", pk=pk, monday=week_bounds(timezone.localdate())[0].isoformat())
+    return redirect("roster:grid", pk=pk, monday=_planning_monday().isoformat())
 
 
 @login_required

@@ -47,16 +47,17 @@ def _member(request: HttpRequest) -> Person:
 def my_shifts(request: HttpRequest) -> HttpResponse:
     person = _member(request)
     signups = list(signups_of(request.user, person))
-    signed = {s.shift_id for s in signups}
+    assignments = list(assignments_of(person, since=timezone.now()))
+    taken = {s.shift_id for s in signups} | {a.shift_id for a in assignments}
     feed = getattr(person, "calendar_feed", None)
     return render(
         request,
         "roster/my_shifts.html",
         {
             "person": person,
-            "assignments": assignments_of(person, since=timezone.now()),
+            "assignments": assignments,
             "signups": [(s, withdraw_deadline(s.shift)) for s in signups],
-            "open_shifts": [s for s in open_shifts(request.user, person) if s.pk not in signed],
+            "open_shifts": [s for s in open_shifts(request.user, person) if s.pk not in taken],
             "feed_url": request.build_absolute_uri(reverse("roster:ical", args=[feed.token]))
             if feed
             else "",

@@ -329,3 +329,8 @@ def test_the_grid_costs_the_same_queries_for_one_post_or_many(
     assert many_posts == one_post
     with django_assert_max_num_queries(one_post):
         client.get(grid_url(city))
+
+
+def test_on_a_weekend_the_planner_starts_from_next_week(city: City, login) -> None:  # type: ignore[no-untyped-def]
+    response = login("school_lead").get(reverse("roster:lead"))
+    assert response.context["monday"] == dt.date(2026, 11, 30)  # ROSTER_NOW is a Saturday
