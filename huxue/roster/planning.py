@@ -355,6 +355,12 @@ def roster_solve(
     return run
 
 
+def reminder_prefix(shift_id: int, person_id: int) -> str:
+    """Reminder keys end in the assignment's id, so a member taken off a shift and put back
+    later is reminded again; cancelling goes by this prefix."""
+    return f"reminder:shift:{shift_id}:person:{person_id}:"
+
+
 @transaction.atomic
 def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) -> RosterVersion:
     """Publish a school's roster for the dates as a new version; tell the members it touches."""
@@ -385,7 +391,7 @@ def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) 
         if a.person.user is None:
             continue
         notify_enqueue(
-            dedupe_key=f"reminder:shift:{a.shift_id}:person:{a.person_id}",
+            dedupe_key=reminder_prefix(a.shift_id, a.person_id) + f"assignment:{a.pk}",
             kind="shift.reminder",
             user=a.person.user,
             subject=_("Guard duty reminder"),
@@ -412,7 +418,7 @@ def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) 
             )
     removed = before - now_pairs
     for shift_id, person_id in sorted(removed):
-        notify_cancel(dedupe_keys=[f"reminder:shift:{shift_id}:person:{person_id}"])
+        notify_cancel(key_prefix=reminder_prefix(shift_id, person_id))
         person = Person.objects.filter(pk=person_id).select_related("user").first()
         if person is not None and person.user is not None:
             notify_enqueue(

@@ -28,6 +28,7 @@ from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import School
 from huxue.roster.models import Assignment, Shift, SignUp
+from huxue.roster.planning import reminder_prefix
 from huxue.roster.rules import is_available, rules_for, week_bounds
 from huxue.roster.swap_models import SwapRequest
 
@@ -263,9 +264,7 @@ def _drop(assignment: Assignment, reason: str) -> None:
     assignment.dropped_at = timezone.now()
     assignment.drop_reason = reason[:200]
     assignment.save(update_fields=["dropped_at", "drop_reason", "updated_at"])
-    notify_cancel(
-        dedupe_keys=[f"reminder:shift:{assignment.shift_id}:person:{assignment.person_id}"]
-    )
+    notify_cancel(key_prefix=reminder_prefix(assignment.shift_id, assignment.person_id))
 
 
 @transaction.atomic

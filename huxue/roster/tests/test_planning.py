@@ -130,3 +130,25 @@ def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> Non
     out = capsys.readouterr().out
     assert "slots 80" in out and "gap" in out and "publishing 3 schools" in out
     assert Assignment.objects.filter(person__force_type="police").count() == 3
+
+
+def test_a_member_put_back_on_a_shift_is_reminded_again(city: City, week: list[Shift]) -> None:
+    member = city.person_a1
+    Person.objects.filter(pk=member.pk).update(
+        vetting_status="passed",
+        vetted_on=dt.date(2026, 9, 1),
+        training_status="trained",
+        trained_on=dt.date(2026, 9, 2),
+    )
+    assignment = Assignment.objects.create(
+        shift=week[0], person=member, group="volunteer", source="manual"
+    )
+    roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    Assignment.objects.filter(pk=assignment.pk).update(dropped_at=NOW, drop_reason="test")
+    roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    Assignment.objects.create(shift=week[0], person=member, group="volunteer", source="manual")
+    roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    statuses = sorted(
+        Notification.objects.filter(kind="shift.reminder").values_list("status", flat=True)
+    )
+    assert statuses == ["cancelled", "pending"]
