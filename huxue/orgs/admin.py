@@ -6,10 +6,16 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from huxue.core import audit
 from huxue.orgs.admin_mixins import ScopedAdmin
 from huxue.orgs.models import Membership, Region, Unit, User
-from huxue.orgs.services import membership_check, membership_grant, region_create, unit_create
+from huxue.orgs.services import (
+    membership_check,
+    membership_grant,
+    region_create,
+    unit_create,
+    unit_rename,
+    user_save,
+)
 
 
 @admin.register(Region)
@@ -55,8 +61,7 @@ class UnitAdmin(ScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
         if change:
-            obj.save(update_fields=["name", "updated_at"])
-            audit.record(action="unit.update", actor=request.user, obj=obj)
+            unit_rename(actor=request.user, unit=obj, name=obj.name)
             return
         created = unit_create(
             kind=obj.kind, name=obj.name, region=obj.region, parent=obj.parent, actor=request.user
@@ -72,14 +77,8 @@ class UserAdmin(ScopedAdmin):
     readonly_fields = ["last_login"]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        if not change:
-            obj.set_unusable_password()  # the user sets one through a reset link
-        super().save_model(request, obj, form, change)
-        audit.record(
-            action="user.update" if change else "user.create",
-            actor=request.user,
-            obj=obj,
-            detail={"changed": form.changed_data},
+        user_save(
+            actor=request.user, user=obj, changed=list(form.changed_data), creating=not change
         )
 
 

@@ -37,6 +37,34 @@ def unit_create(
 
 
 @transaction.atomic
+def unit_rename(*, actor: Any, unit: Unit, name: str) -> Unit:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": [_("Enter the unit's name.")]})
+    old = Unit.objects.filter(pk=unit.pk).values_list("name", flat=True).first()  # as stored
+    unit.name = name
+    unit.save(update_fields=["name", "updated_at"])
+    audit.record(action="unit.update", actor=actor, obj=unit, detail={"from": old, "to": name})
+    return unit
+
+
+@transaction.atomic
+def user_save(*, actor: Any, user: User, changed: list[str], creating: bool) -> User:
+    """The back office's account edits (name, e-mail, active); a new account has no password
+    until its owner sets one."""
+    if creating:
+        user.set_unusable_password()
+    user.save()
+    audit.record(
+        action="user.create" if creating else "user.update",
+        actor=actor,
+        obj=user,
+        detail={"changed": changed},
+    )
+    return user
+
+
+@transaction.atomic
 def user_create(
     *,
     username: str,

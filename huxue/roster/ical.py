@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from huxue.roster.models import Assignment
@@ -23,7 +24,11 @@ def feed_ics(assignments: Iterable[Assignment], *, title: str) -> bytes:
         event.add("dtstart", shift.starts_at)
         event.add("dtend", shift.ends_at)
         event.add("dtstamp", a.updated_at)
-        event.add("summary", f"护学岗 · {shift.post.school.unit.name} {shift.post.name}")
+        event.add(
+            "summary",
+            _("Guard duty · %(school)s %(gate)s")
+            % {"school": shift.post.school.unit.name, "gate": shift.post.name},
+        )
         event.add("location", shift.post.school.address or shift.post.school.unit.name)
         event.add("geo", (float(shift.post.latitude), float(shift.post.longitude)))
         cal.add_component(event)

@@ -63,3 +63,21 @@ def test_granting_a_second_role_to_an_administrator_is_a_form_error(city: City, 
     )
     assert response.status_code == 200
     assert not Membership.objects.filter(user=city.users["auditor"], role="school_lead").exists()
+
+
+def test_back_office_edits_go_through_the_services_and_are_audited(city: City, login) -> None:
+    from huxue.core.models import AuditEvent
+
+    client = login("sysadmin")
+    response = client.post(
+        f"/admin/orgs/unit/{city.station_a.pk}/change/", {"name": "新兴中心派出所"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="unit.update")
+    assert event.detail == {"from": "新兴派出所", "to": "新兴中心派出所"}
+    client.post(
+        "/admin/orgs/user/add/",
+        {"username": "new_lead", "display_name": "新队长", "is_active": "on"},
+    )
+    created = AuditEvent.objects.get(action="user.create", object_repr="新队长")
+    assert created.actor_username == "sysadmin"
