@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "huxue.calendar",
     "huxue.notify",
     "huxue.roster",
+    "huxue.duty",
     "huxue.imports",
     "huxue.api",
     "huxue.web",
@@ -149,6 +150,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Idle timeout: the session expires after this many idle minutes; every request renews it.
 SESSION_COOKIE_AGE = env_int("HUXUE_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# Accounts that are only duty members (huxue.web.sessions): days, renewed on use.
+HUXUE_MEMBER_SESSION_DAYS = env_int("HUXUE_MEMBER_SESSION_DAYS", 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -21,6 +21,7 @@ from huxue.people.models import Person
 from huxue.people.services import PersonInput, person_create, person_link_user
 from huxue.posts.models import Post, School
 from huxue.posts.services import parse_windows, post_create, school_create
+from huxue.roster.models import Shift
 
 PASSWORD = "Huxue-test-2026"
 
@@ -176,4 +177,33 @@ def make_term(city: City) -> Term:
         name="2026-2027学年第一学期",
         start=dt.date(2026, 9, 1),
         end=dt.date(2027, 1, 15),
+    )
+
+
+def local_at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
+    """An aware datetime at this wall-clock time in Shanghai."""
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hh, mm)))
+
+
+def make_shift(
+    post: Post,
+    *,
+    day: dt.date = ROSTER_MONDAY,
+    start: dt.time = dt.time(7, 0),
+    end: dt.time = dt.time(8, 0),
+    requirements: dict[str, int] | None = None,
+) -> Shift:
+    """A shift at a post, made directly (no calendar needed), for duty tests."""
+    return Shift.objects.create(
+        post=post,
+        day=day,
+        start=start,
+        end=end,
+        starts_at=local_at(day, start.hour, start.minute),
+        ends_at=local_at(day, end.hour, end.minute),
+        requirements=requirements
+        if requirements is not None
+        else {r.group: r.minimum for r in post.requirements.all()},
     )

@@ -35,6 +35,10 @@ swaps/                  GET list: pending in your scope (leads), your own (membe
 swaps/{id}/approve/     POST: the shift moves to the colleague (school lead)
 swaps/{id}/reject/      POST
 me/calendar-feed/       POST: issue (or replace) your private iCal address
+checkins/               GET list (filters: school, post, person, day_from, day_to): yours, or in
+                        your scope; POST {post|qr, method, device_at?, latitude?, longitude?,
+                        accuracy?} with an Idempotency-Key header: check in as your member record
+checkins/{id}/checkout/ POST {device_at?, latitude?, longitude?, accuracy?}, Idempotency-Key
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
 
@@ -42,6 +46,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from huxue.api.auth import TokenView
+from huxue.api.duty import CheckInViewSet
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
 from huxue.api.people import PersonViewSet
 from huxue.api.places import PostViewSet, SchoolViewSet
@@ -69,6 +74,7 @@ router.register("roster-runs", RosterRunViewSet, basename="rosterrun")
 router.register("roster-versions", RosterVersionViewSet, basename="rosterversion")
 router.register("assignments", LeadAssignmentViewSet, basename="assignment")
 router.register("swaps", SwapViewSet, basename="swap")
+router.register("checkins", CheckInViewSet, basename="checkin")
 
 urlpatterns = [
     path("", include(router.urls)),

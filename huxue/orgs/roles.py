@@ -90,6 +90,18 @@ _ROSTER_MEMBER = {
     "rosterversion": _READ,
 }
 
+# Duty at the gate: check-ins (a member writes their own; leads and officers take roll call and
+# void), gap alerts raised by the watcher, call-outs of substitutes, each city's duty rules.
+_READ_WRITE_EXPORT = frozenset({"read", "write", "export"})
+_DUTY_KEEPER = {
+    "checkin": _READ_WRITE_EXPORT,
+    "gapalert": _READ,
+    "callout": _READ_WRITE,
+    "dutyrules": _READ,
+}
+_DUTY_WATCHER = {"checkin": _READ_EXPORT, "gapalert": _READ, "callout": _READ, "dutyrules": _READ}
+_DUTY_MEMBER = {"checkin": _READ_WRITE, "callout": _READ_WRITE}
+
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.BUREAU: {
         "person": _PEOPLE_ALL,
@@ -99,6 +111,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_CALENDAR_KEEPER,
         **_ROSTER_PLANNER,
         "cityrules": _READ_WRITE,
+        **_DUTY_KEEPER,
+        "dutyrules": _READ_WRITE,
     },
     Role.STATION: {
         "person": _PEOPLE_ALL,
@@ -108,6 +122,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_CALENDAR_READER,
         **_ROSTER_PLANNER,
         "cityrules": _READ,
+        **_DUTY_KEEPER,
     },
     # The education bureau works with schools and their members, but sees people masked only.
     Role.EDUCATION: {
@@ -118,6 +133,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_CALENDAR_KEEPER,
         **_ROSTER_WATCHER,
         "cityrules": _READ_WRITE,
+        **_DUTY_WATCHER,
     },
     Role.SCHOOL_LEAD: {
         "person": _PEOPLE_ALL,
@@ -128,8 +144,9 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "closure": _READ_WRITE,
         **_ROSTER_PLANNER,
         "cityrules": _READ,
+        **_DUTY_KEEPER,
     },
-    Role.MEMBER: {"person": _READ, **_ROSTER_MEMBER},
+    Role.MEMBER: {"person": _READ, **_ROSTER_MEMBER, **_DUTY_MEMBER},
     Role.INSPECTOR: {
         "person": _READ,
         "school": _READ_EXPORT,
@@ -137,6 +154,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "unit": _READ,
         **_CALENDAR_READER,
         **_ROSTER_WATCHER,
+        **_DUTY_WATCHER,
     },
     # 三权分立: the system administrator runs accounts and the org tree, the security
     # administrator grants roles, the auditor reads the trail. None of them sees personal data.

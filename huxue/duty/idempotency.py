@@ -1,0 +1,95 @@
+"""Answers kept for client retries (the ``Idempotency-Key`` header).
+
+``once`` runs a write and stores its answer in the same transaction, keyed by (user, key). A retry
+with the same key and body gets the stored answer; the same key with another body is refused (422);
+two identical requests racing leave one write, because the second's insert of the key fails on the
+unique constraint, its transaction (and its write) roll back, and it answers with the first's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from huxue.duty.models import IdempotencyRecord
+
+KEY_MAX = 64
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class KeyReused(Exception):
+    """The same key came with a different request."""
+
+
+class KeyInFlight(Exception):
+    """The first request with this key has not finished (only possible when it failed midway)."""
+
+
+def request_hash(endpoint: str, body: dict[str, Any]) -> str:
+    canonical = json.dumps([endpoint, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stored(user: Any, key: str, digest: str) -> Answer | None:
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != digest:
+        raise KeyReused
+    return Answer(record.status, record.response, replayed=True)
+
+
+def once(
+    *,
+    user: Any,
+    key: str,
+    endpoint: str,
+    body: dict[str, Any],
+    work: Callable[[], Answer],
+) -> Answer:
+    """Run ``work`` at most once for this (user, key); failures raised by ``work`` are not kept,
+    so a refused request may be tried again with the same key once the reason is gone."""
+    digest = request_hash(endpoint, body)
+    try:
+        with transaction.atomic():
+            if (found := _stored(user, key, digest)) is not None:
+                return found
+            answer = work()
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                endpoint=endpoint,
+                request_hash=digest,
+                status=answer.status,
+                response=answer.body,
+                created_at=timezone.now(),
+            )
+            return answer
+    except (IntegrityError, Exception) as exc:
+        # Whatever failed (a unique constraint, or a refusal because a concurrent twin of this
+        # request got there first), our write rolled back with it; if the race was for this key,
+        # the winner's answer is now visible and is the answer.
+        if isinstance(exc, KeyReused):
+            raise
+        found = _stored(user, key, digest)
+        if found is not None:
+            return found
+        raise
+
+
+def prune(*, older_than_days: int = 30) -> int:
+    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,342 @@
+"""Writes for duty at the gate: check-in, check-out, roll call, voiding, closing stale check-ins.
+
+Keyword-only, one transaction each. A refusal raises ``CheckInRefused`` (a ValidationError with a
+reason code and the HTTP status it maps to) before anything is written. The database's unique
+constraints (one open check-in per member, one check-in per member per window) hold even when two
+requests race; the loser gets the same refusal as if it had come second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from huxue.core import audit
+from huxue.duty.models import CheckIn, DutyRules
+from huxue.duty.rules import (
+    Window,
+    distance_m,
+    duty_rules_for,
+    effective_time,
+    judge,
+    radius_m,
+)
+from huxue.people.models import Person
+from huxue.posts.models import Post
+from huxue.roster.models import Assignment, Shift
+
+REFUSALS = {
+    "too_old": gettext_lazy(
+        "This check-in waited too long on the phone to be accepted; ask your school lead to record "
+        "your attendance."
+    ),
+    "too_early": gettext_lazy("Check-in for this window has not opened yet."),
+    "window_over": gettext_lazy("This duty window is over."),
+    "no_post": gettext_lazy(
+        "This post does not exist, or its QR poster has been replaced by a new one."
+    ),
+    "no_window": gettext_lazy("There is no duty window at this post now."),
+    "outside": gettext_lazy(
+        "You are %(distance)s m from the post, outside its %(radius)s m area. Go to the gate and "
+        "try again."
+    ),
+    "not_rostered": gettext_lazy(
+        "You are not on the roster for this window, and this city accepts rostered members only."
+    ),
+    "void": gettext_lazy("This member's record has been voided."),
+    "no_member": gettext_lazy("Your account is not linked to a member record."),
+    "post_void": gettext_lazy("This post is no longer in use."),
+    "position_needed": gettext_lazy(
+        "Checking in by location needs your phone's position; allow location and try again."
+    ),
+    "already_here": gettext_lazy("You are already checked in for this window (since %(time)s)."),
+    "already_done": gettext_lazy("You have already checked in and out for this window."),
+    "open_elsewhere": gettext_lazy("You are still checked in at %(post)s; check out there first."),
+    "not_open": gettext_lazy("This check-in is already closed."),
+    "busy": gettext_lazy("Another check-in for you is being saved; try again in a moment."),
+}
+
+# Refusals that say "the state already is so" answer 409; the rest are unprocessable input.
+CONFLICTS = frozenset({"already_here", "already_done", "open_elsewhere", "not_open", "busy"})
+
+
+class CheckInRefused(ValidationError):
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(str(REFUSALS[code]) % params if params else str(REFUSALS[code]), code=code)
+        self.reason = code
+        self.status = 409 if code in CONFLICTS else 422
+        self.extra: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Position:
+    latitude: Decimal
+    longitude: Decimal
+    accuracy_m: float | None = None
+
+
+def _local(at: dt.datetime) -> str:
+    return timezone.localtime(at).strftime("%H:%M")
+
+
+def window_at(post: Post, at: dt.datetime, *, rules: DutyRules) -> Shift | None:
+    """The post's shift open for check-in at this moment (the earliest, if windows touch)."""
+    return (
+        Shift.objects.filter(
+            post=post,
+            cancelled_at__isnull=True,
+            starts_at__lte=at + dt.timedelta(minutes=rules.early_minutes),
+            ends_at__gte=at,
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def close_check_in(
+    checkin: CheckIn,
+    *,
+    at: dt.datetime,
+    method: str,
+    now: dt.datetime,
+    device_at: dt.datetime | None = None,
+    position: Position | None = None,
+) -> None:
+    checkin.checked_out_at = max(at, checkin.at)
+    checkin.checkout_server_at = now
+    checkin.checkout_device_at = device_at
+    checkin.checkout_method = method
+    fields = ["checked_out_at", "checkout_server_at", "checkout_device_at", "checkout_method"]
+    if position is not None:
+        checkin.checkout_latitude = position.latitude
+        checkin.checkout_longitude = position.longitude
+        checkin.checkout_accuracy_m = position.accuracy_m
+        checkin.checkout_distance_m = round(
+            distance_m(
+                float(position.latitude),
+                float(position.longitude),
+                float(checkin.post.latitude),
+                float(checkin.post.longitude),
+            ),
+            1,
+        )
+        fields += [
+            "checkout_latitude",
+            "checkout_longitude",
+            "checkout_accuracy_m",
+            "checkout_distance_m",
+        ]
+    checkin.save(update_fields=fields)
+
+
+def _clear_the_way(person: Person, shift: Shift, *, now: dt.datetime) -> None:
+    """Refuse a second check-in for the same window; close an open one whose window is over."""
+    for existing in CheckIn.objects.select_related("post__school__unit", "shift").filter(
+        Q(shift=shift) | Q(checked_out_at__isnull=True), person=person, voided_at__isnull=True
+    ):
+        if existing.shift_id == shift.pk:
+            if existing.is_open:
+                error = CheckInRefused("already_here", time=_local(existing.at))
+            else:
+                error = CheckInRefused("already_done")
+            error.extra = {"checkin": existing.pk}
+            raise error
+        if existing.shift.ends_at <= now:
+            close_check_in(
+                existing, at=existing.shift.ends_at, method=CheckIn.Checkout.AUTO, now=now
+            )
+        else:
+            raise CheckInRefused("open_elsewhere", post=str(existing.post))
+
+
+def check_in(
+    *,
+    actor: Any,
+    person: Person,
+    post: Post,
+    method: str,
+    device_at: dt.datetime | None = None,
+    position: Position | None = None,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """A member checks in at a post (by its QR poster, by location, or a lead's roll call)."""
+    now = now or timezone.now()
+    if person.is_void:
+        raise CheckInRefused("void")
+    if post.is_void:
+        raise CheckInRefused("post_void")
+    if method == CheckIn.Method.GPS and position is None:
+        raise CheckInRefused("position_needed")
+    rules = duty_rules_for(post.school.unit.region)
+    at, delayed = effective_time(now, device_at)
+    if method == CheckIn.Method.ROLLCALL:
+        at, delayed = now, False
+    shift = window_at(post, at, rules=rules)
+    if shift is None:
+        raise CheckInRefused("no_window")
+    assignment = (
+        Assignment.objects.filter(shift=shift, person=person, dropped_at__isnull=True)
+        .only("pk")
+        .first()
+    )
+    radius = radius_m(rules, post.geofence_m)
+    distance = None
+    if position is not None:
+        distance = round(
+            distance_m(
+                float(position.latitude),
+                float(position.longitude),
+                float(post.latitude),
+                float(post.longitude),
+            ),
+            1,
+        )
+    verdict = judge(
+        rules=rules,
+        window=Window(shift.starts_at, shift.ends_at),
+        at=at,
+        now=now,
+        delayed=delayed,
+        rostered=assignment is not None,
+        distance=distance,
+        accuracy=position.accuracy_m if position else None,
+        radius=radius,
+    )
+    if verdict.refused:
+        raise CheckInRefused(verdict.refused, distance=f"{distance or 0:.0f}", radius=radius)
+    try:
+        with transaction.atomic():
+            _clear_the_way(person, shift, now=now)
+            checkin = CheckIn.objects.create(
+                person=person,
+                post=post,
+                shift=shift,
+                assignment=assignment,
+                group=person.force_group,
+                force_type=person.force_type,
+                day=shift.day,
+                method=method,
+                at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
+                server_at=now,
+                device_at=device_at,
+                latitude=position.latitude if position else None,
+                longitude=position.longitude if position else None,
+                accuracy_m=position.accuracy_m if position else None,
+                distance_m=distance,
+                is_late=verdict.late,
+                is_outside=verdict.outside,
+                is_walkin=verdict.walkin,
+                is_delayed=verdict.delayed,
+                recorded_by=actor if method == CheckIn.Method.ROLLCALL else None,
+            )
+    except IntegrityError:
+        # A concurrent request for the same member won the unique constraint: answer as if
+        # this one had come second.
+        existing = (
+            CheckIn.objects.filter(person=person, voided_at__isnull=True)
+            .filter(shift=shift)
+            .first()
+        )
+        if existing is None:
+            raise CheckInRefused("busy") from None
+        error = CheckInRefused("already_here", time=_local(existing.at))
+        error.extra = {"checkin": existing.pk}
+        raise error from None
+    if method == CheckIn.Method.ROLLCALL:
+        audit.record(
+            action="duty.rollcall",
+            actor=actor,
+            obj=checkin,
+            detail={"person": person.pk, "shift": shift.pk},
+        )
+    return checkin
+
+
+def check_out(
+    *,
+    actor: Any,
+    checkin: CheckIn,
+    device_at: dt.datetime | None = None,
+    position: Position | None = None,
+    rollcall: bool = False,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """End a member's duty: by the member, or by a lead at roll call."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            CheckIn.objects.select_for_update().select_related("post", "shift").get(pk=checkin.pk)
+        )
+        if not locked.is_open:
+            error = CheckInRefused("not_open")
+            error.extra = {"checkin": locked.pk}
+            raise error
+        at, _delayed = effective_time(now, device_at)
+        close_check_in(
+            locked,
+            at=min(at, now),
+            method=CheckIn.Checkout.ROLLCALL if rollcall else CheckIn.Checkout.SELF,
+            now=now,
+            device_at=device_at,
+            position=position,
+        )
+    if rollcall:
+        audit.record(action="duty.rollcall.out", actor=actor, obj=locked, detail={})
+    return locked
+
+
+def checkin_void(*, actor: Any, checkin: CheckIn, reason: str) -> CheckIn:
+    """Take a check-in out of the person-times, with a reason; the row stays for the record."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why this check-in is being voided."))
+    with transaction.atomic():
+        updated = CheckIn.objects.filter(pk=checkin.pk, voided_at__isnull=True).update(
+            voided_at=timezone.now(),
+            void_reason=reason[:200],
+        )
+        if not updated:
+            raise ValidationError(_("This check-in has already been voided."))
+        checkin.refresh_from_db()
+        audit.record(
+            action="duty.checkin.void", actor=actor, obj=checkin, detail={"reason": reason}
+        )
+    return checkin
+
+
+def close_stale(*, now: dt.datetime | None = None) -> int:
+    """Close check-ins left open past their window's end plus the city's grace; returns how many."""
+    now = now or timezone.now()
+    closed = 0
+    candidates = (
+        CheckIn.objects.filter(
+            checked_out_at__isnull=True, voided_at__isnull=True, shift__ends_at__lt=now
+        )
+        .select_related("shift", "post__school__unit__region")
+        .order_by("pk")
+    )
+    rules_cache: dict[int, DutyRules] = {}
+    for checkin in candidates.iterator(chunk_size=500):
+        region = checkin.post.school.unit.region
+        rules = rules_cache.get(region.pk) or rules_cache.setdefault(
+            region.pk, duty_rules_for(region)
+        )
+        if checkin.shift.ends_at + dt.timedelta(minutes=rules.auto_checkout_minutes) > now:
+            continue
+        with transaction.atomic():
+            if CheckIn.objects.filter(pk=checkin.pk, checked_out_at__isnull=True).update(
+                checked_out_at=checkin.shift.ends_at,
+                checkout_server_at=now,
+                checkout_method=CheckIn.Checkout.AUTO,
+            ):
+                closed += 1
+    return closed

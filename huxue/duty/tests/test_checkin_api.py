@@ -1,0 +1,270 @@
+"""Check-in and check-out through the API: the rules, idempotency and the answers a phone gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from huxue.duty.models import CheckIn, DutyRules
+from huxue.roster.models import Assignment
+from huxue.testing import ROSTER_MONDAY, City, local_at, make_shift
+
+URL = "/api/v1/checkins/"
+
+
+@pytest.fixture
+def shift(city: City):
+    return make_shift(city.post_a1)
+
+
+@pytest.fixture
+def at(monkeypatch: pytest.MonkeyPatch):
+    """at(hh, mm) freezes the clock at that time on the shift's day."""
+
+    def freeze(hh: int, mm: int = 0) -> dt.datetime:
+        moment = local_at(ROSTER_MONDAY, hh, mm)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return freeze
+
+
+def rostered(city: City, shift) -> Assignment:
+    return Assignment.objects.create(
+        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+    )
+
+
+def post_checkin(client, body, key=None):
+    return client.post(
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+    )
+
+
+def at_gate(city: City, **extra):
+    return {
+        "post": city.post_a1.pk,
+        "method": "gps",
+        "latitude": str(city.post_a1.latitude),
+        "longitude": str(city.post_a1.longitude),
+        "accuracy": 10,
+        **extra,
+    }
+
+
+def test_rostered_member_checks_in_at_the_gate(city, login, shift, at):
+    rostered(city, shift)
+    at(6, 55)
+    response = post_checkin(login("volunteer"), at_gate(city))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["flags"] == []
+    assert body["shift"] == shift.pk
+    row = CheckIn.objects.get()
+    assert row.person == city.person_a1 and row.assignment is not None
+    assert row.distance_m == 0.0 and row.method == "gps"
+
+
+def test_retry_returns_the_original_answer_and_writes_nothing(city, login, shift, at):
+    rostered(city, shift)
+    at(7, 1)
+    client = login("volunteer")
+    first = post_checkin(client, at_gate(city), key="k-1")
+    again = post_checkin(client, at_gate(city), key="k-1")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert CheckIn.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422(city, login, shift, at):
+    rostered(city, shift)
+    at(7, 1)
+    client = login("volunteer")
+    assert post_checkin(client, at_gate(city), key="k-2").status_code == 201
+    other = post_checkin(client, at_gate(city, accuracy=30), key="k-2")
+    assert other.status_code == 422
+    assert other.json()["reason"] == "key_reused"
+
+
+def test_missing_key_is_a_clear_400(city, login, shift, at):
+    at(7, 1)
+    response = login("volunteer").post(URL, at_gate(city), content_type="application/json")
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()
+
+
+def test_second_check_in_for_the_window_with_a_new_key_is_409(city, login, shift, at):
+    rostered(city, shift)
+    at(7, 1)
+    client = login("volunteer")
+    first = post_checkin(client, at_gate(city)).json()
+    second = post_checkin(client, at_gate(city))
+    assert second.status_code == 409
+    assert second.json()["checkin"] == first["id"]
+    assert CheckIn.objects.count() == 1
+
+
+def test_late_and_walkin_are_flagged(city, login, shift, at):
+    at(7, 20)
+    body = post_checkin(login("volunteer"), at_gate(city)).json()
+    assert sorted(body["flags"]) == ["late", "walkin"]
+
+
+def test_walkins_refused_when_the_city_says_so(city, login, shift, at):
+    DutyRules.objects.create(region=city.city, walkins="refuse")
+    at(7, 1)
+    response = post_checkin(login("volunteer"), at_gate(city))
+    assert response.status_code == 422
+    assert response.json()["reason"] == "not_rostered"
+    assert not CheckIn.objects.exists()
+
+
+def far_away(city: City):
+    # About 1.1 km north of the gate.
+    return at_gate(city, latitude=str(city.post_a1.latitude + Decimal("0.01")))
+
+
+def test_outside_the_geofence_is_flagged_by_default(city, login, shift, at):
+    rostered(city, shift)
+    at(7, 0)
+    body = post_checkin(login("volunteer"), far_away(city)).json()
+    assert body["flags"] == ["outside"]
+    assert 1000 < body["distance_m"] < 1200
+
+
+def test_outside_the_geofence_refused_when_the_city_says_so(city, login, shift, at):
+    DutyRules.objects.create(region=city.city, geofence_mode="refuse")
+    rostered(city, shift)
+    at(7, 0)
+    response = post_checkin(login("volunteer"), far_away(city))
+    assert response.status_code == 422
+    assert response.json()["reason"] == "outside"
+    assert "m" in response.json()["non_field_errors"][0]
+
+
+def test_city_radius_overrides_the_posts(city, login, shift, at):
+    DutyRules.objects.create(region=city.city, geofence_m=2000, geofence_mode="refuse")
+    rostered(city, shift)
+    at(7, 0)
+    assert post_checkin(login("volunteer"), far_away(city)).status_code == 201
+
+
+def test_too_early_and_after_the_window_are_refused(city, login, shift, at):
+    rostered(city, shift)
+    at(6, 40)
+    early = post_checkin(login("volunteer"), at_gate(city))
+    assert early.status_code == 422 and early.json()["reason"] in {"too_early", "no_window"}
+    at(8, 1)
+    late = post_checkin(login("volunteer"), at_gate(city))
+    assert late.status_code == 422 and late.json()["reason"] in {"window_over", "no_window"}
+
+
+def test_offline_check_in_keeps_both_times_and_is_flagged(city, login, shift, at):
+    rostered(city, shift)
+    now = at(9, 30)  # the phone was offline at the gate; it sends at 09:30
+    tapped = local_at(ROSTER_MONDAY, 7, 2)
+    body = post_checkin(login("volunteer"), at_gate(city, device_at=tapped.isoformat())).json()
+    assert body["flags"] == ["delayed"]
+    row = CheckIn.objects.get()
+    assert row.at == tapped and row.server_at == now and row.device_at == tapped
+
+
+def test_offline_check_in_older_than_the_maximum_is_refused(city, login, shift, monkeypatch):
+    rostered(city, shift)
+    moment = local_at(ROSTER_MONDAY + dt.timedelta(days=2), 9, 0)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    tapped = local_at(ROSTER_MONDAY, 7, 2)
+    response = post_checkin(login("volunteer"), at_gate(city, device_at=tapped.isoformat()))
+    assert response.status_code == 422
+    assert response.json()["reason"] == "too_old"
+
+
+def test_one_open_check_in_per_member(city, login, at):
+    first = make_shift(city.post_a1)
+    other = make_shift(city.post_b1)
+    at(7, 0)
+    client = login("volunteer")
+    assert post_checkin(client, at_gate(city)).status_code == 201
+    response = post_checkin(
+        client,
+        {
+            "post": city.post_b1.pk,
+            "method": "gps",
+            "latitude": str(city.post_b1.latitude),
+            "longitude": str(city.post_b1.longitude),
+        },
+    )
+    assert response.status_code == 409
+    assert response.json()["reason"] == "open_elsewhere"
+    assert CheckIn.objects.filter(shift=other).count() == 0
+    assert CheckIn.objects.filter(shift=first).count() == 1
+
+
+def test_check_out_then_duty_hours(city, login, shift, at):
+    rostered(city, shift)
+    at(6, 58)
+    client = login("volunteer")
+    made = post_checkin(client, at_gate(city)).json()
+    at(8, 0)
+    out = client.post(
+        f"{URL}{made['id']}/checkout/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="out-1",
+    )
+    assert out.status_code == 200, out.json()
+    row = CheckIn.objects.get()
+    assert row.checked_out_at - row.at == dt.timedelta(minutes=62)
+    again = client.post(
+        f"{URL}{made['id']}/checkout/",
+        {},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="out-2",
+    )
+    assert again.status_code == 409
+
+
+def test_qr_token_names_the_post(city, login, shift, at):
+    at(7, 0)
+    response = post_checkin(login("volunteer"), {"qr": city.post_a1.qr_token, "method": "qr"})
+    assert response.status_code == 201
+    assert response.json()["method"] == "qr"
+
+
+def test_unknown_qr_token_is_explained(city, login, shift, at):
+    at(7, 0)
+    response = post_checkin(login("volunteer"), {"qr": "nope", "method": "qr"})
+    assert response.status_code == 422 and response.json()["reason"] == "no_post"
+
+
+def test_gps_without_position_is_refused_in_chinese(city, login, shift, at):
+    at(7, 0)
+    response = post_checkin(
+        login("volunteer"),
+        {"post": city.post_a1.pk, "method": "gps"},
+    )
+    assert response.status_code == 422
+    assert response.json()["reason"] == "position_needed"
+
+
+def test_account_without_member_record_gets_404_and_admins_403(city, login, shift, at):
+    at(7, 0)
+    assert post_checkin(login("school_lead"), at_gate(city)).status_code == 404
+    assert post_checkin(login("sysadmin"), at_gate(city)).status_code == 403
+
+
+def test_member_lists_only_own_check_ins(city, login, shift, at):
+    at(7, 0)
+    post_checkin(login("volunteer"), at_gate(city))
+    mine = login("volunteer").get(URL).json()
+    assert [r["person"] for r in mine["results"]] == [city.person_a1.pk]
+    assert login("other_lead").get(URL).json()["results"] == []
+    assert len(login("station_officer").get(URL).json()["results"]) == 1
