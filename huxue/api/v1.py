@@ -46,6 +46,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from huxue.api.auth import TokenView
+from huxue.api import duty_board, duty_lead, duty_stats
 from huxue.api.duty import CheckInViewSet
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
 from huxue.api.people import PersonViewSet
@@ -88,3 +89,4 @@ urlpatterns = [
     ),
     path("auth/token/", TokenView.as_view(), name="token"),
 ]
+urlpatterns += duty_board.urlpatterns + duty_lead.urlpatterns + duty_stats.urlpatterns

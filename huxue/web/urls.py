@@ -13,5 +13,6 @@ urlpatterns = [
     path("imports/", include("huxue.imports.urls")),
     path("calendar/", include("huxue.calendar.urls")),
     path("roster/", include("huxue.roster.urls")),
+    path("duty/", include("huxue.duty.urls")),
     path("", include("huxue.posts.urls")),
 ]

@@ -1,0 +1,5 @@
+"""API routes for duty: lead (added to /api/v1/ by huxue.api.v1)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

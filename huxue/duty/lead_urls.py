@@ -1,0 +1,5 @@
+"""Routes of the duty pages: lead."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
