@@ -1,5 +1,9 @@
-"""Routes of the duty pages: lead."""
+"""Routes of the duty pages: the lead's roll call and call-outs."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from huxue.duty import lead_views
+
+urlpatterns: list[URLPattern] = [
+    path("shifts/<int:pk>/", lead_views.shift_duty, name="shift"),
+]
