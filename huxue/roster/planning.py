@@ -277,14 +277,17 @@ def roster_solve(
     end: dt.date,
     seed: int = 0,
     time_limit_s: float | None = None,
+    progress: solver.Progress | None = None,
 ) -> RosterRun:
-    """Solve, check, and save a draft: solver picks replace earlier unpublished solver picks."""
+    """Solve, check, and save a draft: solver picks replace earlier unpublished solver picks.
+
+    ``progress`` is told how the solve goes (see ``huxue.roster.solver.solve.Progress``)."""
     if end < start:
         raise ValidationError(_("The end date is before the start date."))
     plan = build_plan(
         actor=actor, place=place, start=start, end=end, seed=seed, time_limit_s=time_limit_s
     )
-    result = solver.solve(plan.problem)
+    result = solver.solve(plan.problem, progress=progress)
     violations = solver.check(plan.problem, result.assignments)
     if violations:  # never save a roster that breaks a hard rule
         raise ValidationError(

@@ -17,13 +17,14 @@ from huxue.roster.solver.model import (
     Weights,
     minutes,
 )
-from huxue.roster.solver.solve import InvalidPins, solve
+from huxue.roster.solver.solve import InvalidPins, Progress, solve
 
 __all__ = [
     "Assignment",
     "InvalidPins",
     "Member",
     "Problem",
+    "Progress",
     "Result",
     "Shift",
     "UnfilledSlot",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -24,6 +24,17 @@ class CpOutcome:
     start: int | None = None  # the hint's value on the same scale, when a complete hint was given
 
 
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    """Tells a progress display of each better solution (objective and bound, model scale)."""
+
+    def __init__(self, tell: Callable[[int, int], None]) -> None:
+        super().__init__()
+        self.tell = tell
+
+    def on_solution_callback(self) -> None:
+        self.tell(round(self.objective_value), round(self.best_objective_bound))
+
+
 def solve_cp(
     problem: Problem,
     pairs: Iterable[tuple[Member, Shift]],
@@ -33,6 +44,7 @@ def solve_cp(
     time_limit_s: float,
     deterministic: bool = False,
     workers: int = 1,
+    on_solution: Callable[[int, int], None] | None = None,
 ) -> CpOutcome:
     """Choose among `pairs` on top of `fixed` (kept as they are).
 
@@ -150,7 +162,7 @@ def solve_cp(
         solver.parameters.max_deterministic_time = time_limit_s
     else:
         solver.parameters.max_time_in_seconds = time_limit_s
-    status = solver.solve(model)
+    status = solver.solve(model, _Reporter(on_solution) if on_solution else None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return CpOutcome(fixed, 0, round(solver.best_objective_bound), False, False)
     picked = fixed + [

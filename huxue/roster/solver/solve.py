@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from huxue.roster.solver.checker import check
 from huxue.roster.solver.costs import fixed_pairs, objective, slot_count
@@ -10,6 +11,15 @@ from huxue.roster.solver.cpsat import solve_cp
 from huxue.roster.solver.explain import explain
 from huxue.roster.solver.flow import Component, Prepared, components, prepare, solve_flow
 from huxue.roster.solver.model import Assignment, Problem, Result, Violation
+
+
+# progress(stage, done, total, note): "flow" over the independent parts, then "cp-sat" over the
+# parts it polishes, with a note on each better roster CP-SAT finds. For bars, not for logic.
+Progress = Callable[[str, int, int, str], None]
+
+
+def _quiet(stage: str, done: int, total: int, note: str) -> None:
+    return None
 
 
 class InvalidPins(ValueError):
@@ -20,7 +30,13 @@ class InvalidPins(ValueError):
         self.violations = violations
 
 
-def solve(problem: Problem, *, polish: bool = True, widen: bool = False) -> Result:
+def solve(
+    problem: Problem,
+    *,
+    polish: bool = True,
+    widen: bool = False,
+    progress: Progress | None = None,
+) -> Result:
     """Solve exactly where the rules are a flow; elsewhere return a valid roster and a proven bound.
 
     polish: run CP-SAT over the members whose overlapping windows chain (the only rule a flow
@@ -28,6 +44,7 @@ def solve(problem: Problem, *, polish: bool = True, widen: bool = False) -> Resu
     widen: free, with them, every member who could take one of their shifts. Closer to the bound
     (0.05% against 0.5% on the demo city) but about ten times slower, so off by default."""
     started = time.monotonic()
+    report = progress or _quiet
     members = {m.id: m for m in problem.members}
     pins = [Assignment(m, s, members[m].group) for m, s in fixed_pairs(problem) if m in members]
     broken = check(problem, pins)
@@ -46,7 +63,8 @@ def solve(problem: Problem, *, polish: bool = True, widen: bool = False) -> Resu
     picks: list[Assignment] = []
     bound = constant
     polish_parts: list[tuple[Component, set[int]]] = []
-    for part in parts:
+    report("flow", 0, len(parts), "")
+    for done, part in enumerate(parts, 1):
         # The relaxation first: its optimum is the bound, and usually a valid roster already.
         out = solve_flow(problem, prepared, (), part)
         bound += out.cost
@@ -57,6 +75,7 @@ def solve(problem: Problem, *, polish: bool = True, widen: bool = False) -> Resu
         if strict:
             polish_parts.append((part, strict))
         picks += out.assignments
+        report("flow", done, len(parts), "")
     if polish_parts:
         stages.append(
             f"flow again in {len(polish_parts)} parts with "
@@ -67,11 +86,18 @@ def solve(problem: Problem, *, polish: bool = True, widen: bool = False) -> Resu
     if value > bound and polish and problem.time_limit_s > 0 and polish_parts:
         stages.append(f"cp-sat on those {len(polish_parts)} parts")
         budget = problem.time_limit_s / len(polish_parts)
-        for _part, strict in polish_parts:
+        total = len(polish_parts)
+        report("cp-sat", 0, total, "")
+        for done, (_part, strict) in enumerate(polish_parts):
             free = _neighbours(prepared, strict) if widen else strict
-            better = _polish(problem, prepared, assignments, free, budget)
+
+            def found(value: int, bound: int, done: int = done) -> None:
+                report("cp-sat", done, total, f"part objective {value}, bound {bound}")
+
+            better = _polish(problem, prepared, assignments, free, budget, on_solution=found)
             if better is not None:
                 assignments = better
+            report("cp-sat", done + 1, total, "")
         value = objective(problem, assignments)
 
     problems = check(problem, assignments)
@@ -95,6 +121,7 @@ def _polish(
     current: list[Assignment],
     strict: set[int],
     time_limit_s: float,
+    on_solution: Callable[[int, int], None] | None = None,
 ) -> list[Assignment] | None:
     """CP-SAT over the members whose chains the flow kept whole (where it may have given
     something up), everyone else fixed where the flow put them; started from the flow's roster."""
@@ -114,6 +141,7 @@ def _polish(
         hint=[a for a in current if a.member in strict],
         time_limit_s=time_limit_s,
         deterministic=True,
+        on_solution=on_solution,
     )
     if not outcome.found or outcome.start is None or outcome.objective >= outcome.start:
         return None

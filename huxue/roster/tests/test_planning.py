@@ -127,8 +127,10 @@ def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> Non
         "2026-12-11",
         "--publish",
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "slots 80" in out and "gap" in out and "publishing 3 schools" in out
+    assert "min-cost flow" in captured.err  # the progress bar of the solve
     assert Assignment.objects.filter(person__force_type="police").count() == 3
 
 

@@ -337,6 +337,17 @@ def _busy_instance(seed: int) -> Problem:
     return problem(members, shifts, available, family_caps={1: 2, 2: 3}, seed=seed)
 
 
+def test_it_reports_its_progress_through_each_stage() -> None:
+    # Seed 21's chains leave the flow short of its bound, so CP-SAT repairs one part.
+    heard: list[tuple[str, int, int, str]] = []
+    solve(_busy_instance(21), progress=lambda *event: heard.append(event))
+    flow = [e for e in heard if e[0] == "flow"]
+    cp = [e for e in heard if e[0] == "cp-sat"]
+    assert flow[0][1] == 0 and flow[-1][1] == flow[-1][2] >= 1  # every flow part reported
+    assert cp[-1][1] == cp[-1][2] == 1
+    assert any(e[3].startswith("part objective") for e in cp)  # CP-SAT's better solutions
+
+
 def test_it_gives_the_same_roster_twice() -> None:
     p = _busy_instance(3)
     first, second = solve(p), solve(p)

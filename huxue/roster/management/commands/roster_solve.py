@@ -7,12 +7,42 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from huxue.core import context
 from huxue.orgs.models import Region
 from huxue.posts.models import Post, School
 from huxue.roster.planning import explain_text, roster_publish, roster_solve
 from huxue.roster.services import shifts_generate
+
+
+class StageBars:
+    """One tqdm bar per solver stage (flow parts, then CP-SAT parts with its best so far)."""
+
+    LABELS = {"flow": "      min-cost flow", "cp-sat": "      cp-sat repair"}
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.bars: dict[str, tqdm[Any]] = {}
+
+    def __call__(self, stage: str, done: int, total: int, note: str) -> None:
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(
+                total=total,
+                desc=self.LABELS.get(stage, stage),
+                unit=" parts",
+                file=self.stream,
+                dynamic_ncols=True,
+                leave=True,
+            )
+        bar.update(done - bar.n)
+        if note:
+            bar.set_postfix_str(note)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
 
 
 def _date(value: str) -> dt.date:
@@ -51,14 +81,19 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"      {created} new, {existing} already there")
             self.stdout.write("[2/3] solving")
-            run = roster_solve(
-                actor=None,
-                place=region,
-                start=opts["start"],
-                end=opts["end"],
-                seed=opts["seed"],
-                time_limit_s=opts["time_limit"],
-            )
+            bars = StageBars(self.stderr._out)
+            try:
+                run = roster_solve(
+                    actor=None,
+                    place=region,
+                    start=opts["start"],
+                    end=opts["end"],
+                    seed=opts["seed"],
+                    time_limit_s=opts["time_limit"],
+                    progress=bars,
+                )
+            finally:
+                bars.close()
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         finally:
