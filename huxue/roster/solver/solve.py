@@ -12,7 +12,6 @@ from huxue.roster.solver.explain import explain
 from huxue.roster.solver.flow import Component, Prepared, components, prepare, solve_flow
 from huxue.roster.solver.model import Assignment, Problem, Result, Violation
 
-
 # progress(stage, done, total, note): "flow" over the independent parts, then "cp-sat" over the
 # parts it polishes, with a note on each better roster CP-SAT finds. For bars, not for logic.
 Progress = Callable[[str, int, int, str], None]
