@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
+from huxue.core.rulesets import ruleset_save
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
     Window,
@@ -30,6 +31,7 @@ from huxue.duty.rules import (
     judge,
     radius_m,
 )
+from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
 from huxue.roster.models import Assignment, Shift
@@ -340,3 +342,11 @@ def close_stale(*, now: dt.datetime | None = None) -> int:
             ):
                 closed += 1
     return closed
+
+
+def duty_rules_save(*, actor: Any, region: Region, values: dict[str, Any]) -> DutyRules:
+    """Set a region's duty rules (they apply to it and the regions under it)."""
+    saved: DutyRules = ruleset_save(
+        model=DutyRules, actor=actor, region=region, values=values, action="duty.rules.save"
+    )
+    return saved

@@ -66,6 +66,10 @@ def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "
         if tree == "unit" and membership.unit is not None and hasattr(model, "scope_unit"):
             lookup = _lookup(model.scope_unit, "path__startswith")
             place = Q(**{lookup: membership.unit.path})
+        elif tree == "unit" and membership.unit is not None and hasattr(model, "scope_region"):
+            # Records placed on a region only (a city's rules): the unit's own region subtree.
+            lookup = _lookup(model.scope_region, "path__startswith")
+            place = Q(**{lookup: membership.unit.region.path})
         elif tree == "region" and hasattr(model, "scope_region"):
             region = membership.region or membership.unit.region
             place = Q(**{_lookup(model.scope_region, "path__startswith"): region.path})
@@ -83,6 +87,27 @@ def scope(user: Any, action: str, model: type[models.Model], *, as_type: str = "
             place &= Q(**{_lookup(model.scope_unit, "kind__in"): sorted(kinds)})
         result |= place
     return result
+
+
+def regions(user: Any, action: str, model: type[models.Model]) -> models.QuerySet[Any]:
+    """The regions where the user may do `action` to records of a model placed on a region only
+    (a city's rules): the same subtrees ``scope`` gives such a model, as Region rows."""
+    from huxue.orgs.models import Region
+
+    kind = object_type(model)
+    where = NOTHING
+    for membership in _memberships(user):
+        if not roles.allows(membership.role, kind, action):
+            continue
+        tree = roles.SCOPE_TREE[membership.role]
+        if tree == "all":
+            return Region.objects.all()
+        if tree == "unit" and membership.unit is not None:
+            where |= Q(path__startswith=membership.unit.region.path)
+        elif tree == "region":
+            region = membership.region or membership.unit.region
+            where |= Q(path__startswith=region.path)
+    return Region.objects.filter(where).order_by("path")
 
 
 def allowed(user: Any, action: str, model: type[models.Model]) -> bool:

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates
 from huxue.core import audit
+from huxue.core.rulesets import ruleset_save
+from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
 from huxue.roster.models import (
@@ -27,6 +29,7 @@ from huxue.roster.models import (
     Availability,
     AvailabilityException,
     CalendarFeed,
+    CityRules,
     Shift,
     SignUp,
 )
@@ -244,3 +247,11 @@ def calendar_feed_issue(*, actor: Any, person: Person) -> CalendarFeed:
     )
     audit.record(action="calendar_feed.issue", actor=actor, obj=person)
     return feed
+
+
+def city_rules_save(*, actor: Any, region: Region, values: dict[str, Any]) -> CityRules:
+    """Set a region's rostering rules (they apply to it and the regions under it)."""
+    saved: CityRules = ruleset_save(
+        model=CityRules, actor=actor, region=region, values=values, action="roster.rules.save"
+    )
+    return saved

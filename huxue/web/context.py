@@ -8,11 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
+from huxue.duty.models import DutyRules
 from huxue.orgs import access
 from huxue.orgs.roles import Role
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
-from huxue.roster.models import Shift
+from huxue.roster.models import CityRules, Shift
 
 # (url name, label, action, models): shown when the action is allowed on any of the models
 _NAV = [
@@ -22,6 +23,7 @@ _NAV = [
     ("imports:index", _("Import / export"), "export", (Person, School, Post)),
     ("calendar:index", _("School calendar"), "read", (Closure,)),
     ("roster:lead", _("Rosters"), "write", (Shift,)),
+    ("city_rules", _("City rules"), "read", (CityRules, DutyRules)),
     ("audit:list", _("Audit log"), "read", (AuditEvent,)),
 ]
 
