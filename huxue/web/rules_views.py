@@ -93,7 +93,7 @@ def city_rules(request: HttpRequest) -> HttpResponse:
             if not writable:
                 raise Http404
             if form.is_valid():
-                values = {f: form.cleaned_data[f] for f in form_class.Meta.fields}
+                values = {f: form.cleaned_data[f] for f in form.fields}
                 save(actor=request.user, region=region, values=values)
                 messages.success(request, _("The rules have been saved."))
                 return redirect(f"{request.path}?region={region.code}")
