@@ -364,6 +364,34 @@ def reminder_prefix(shift_id: int, person_id: int) -> str:
     return f"reminder:shift:{shift_id}:person:{person_id}:"
 
 
+def reminder_enqueue(a: Assignment, *, minutes_before: int | None = None) -> None:
+    """Queue the reminder before a member's shift (once per assignment: see reminder_prefix)."""
+    if a.person.user is None or a.shift.starts_at <= timezone.now():
+        return
+    if minutes_before is None:
+        minutes_before = rules_for(a.shift.post.school.unit.region).reminder_minutes_before
+    notify_enqueue(
+        dedupe_key=reminder_prefix(a.shift_id, a.person_id) + f"assignment:{a.pk}",
+        kind="shift.reminder",
+        user=a.person.user,
+        subject=_("Guard duty reminder"),
+        body=_("%(when)s at %(post)s.")
+        % {
+            "when": timezone.localtime(a.shift.starts_at).strftime("%m-%d %H:%M"),
+            "post": a.shift.post,
+        },
+        due_at=a.shift.starts_at - dt.timedelta(minutes=minutes_before),
+        payload={"shift": a.shift_id},
+    )
+
+
+def is_published(shift: Shift) -> bool:
+    """Whether the shift's school has published a roster covering its day."""
+    return RosterVersion.objects.filter(
+        school_id=shift.post.school_id, start__lte=shift.day, end__gte=shift.day
+    ).exists()
+
+
 @transaction.atomic
 def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) -> RosterVersion:
     """Publish a school's roster for the dates as a new version; tell the members it touches."""
@@ -393,19 +421,7 @@ def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) 
     for a in live:
         if a.person.user is None:
             continue
-        notify_enqueue(
-            dedupe_key=reminder_prefix(a.shift_id, a.person_id) + f"assignment:{a.pk}",
-            kind="shift.reminder",
-            user=a.person.user,
-            subject=_("Guard duty reminder"),
-            body=_("%(when)s at %(post)s.")
-            % {
-                "when": timezone.localtime(a.shift.starts_at).strftime("%m-%d %H:%M"),
-                "post": a.shift.post,
-            },
-            due_at=a.shift.starts_at - dt.timedelta(minutes=rules.reminder_minutes_before),
-            payload={"shift": a.shift_id},
-        )
+        reminder_enqueue(a, minutes_before=rules.reminder_minutes_before)
         if previous is not None and (a.shift_id, a.person_id) not in before:
             notify_enqueue(
                 dedupe_key=f"roster.changed:version:{version.pk}:person:{a.person_id}:shift:{a.shift_id}",

@@ -28,7 +28,7 @@ from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import School
 from huxue.roster.models import Assignment, Shift, SignUp
-from huxue.roster.planning import reminder_prefix
+from huxue.roster.planning import is_published, reminder_enqueue, reminder_prefix
 from huxue.roster.rules import is_available, rules_for, week_bounds
 from huxue.roster.swap_models import SwapRequest
 
@@ -251,6 +251,8 @@ def assignment_add(
         % {"when": _when(shift), "post": shift.post},
         shift=shift,
     )
+    if is_published(shift):  # otherwise the reminder is queued when the roster is published
+        reminder_enqueue(assignment)
     audit.record(
         action=f"assignment.{source}",
         actor=actor,

@@ -334,3 +334,32 @@ def test_the_grid_costs_the_same_queries_for_one_post_or_many(
 def test_on_a_weekend_the_planner_starts_from_next_week(city: City, login) -> None:  # type: ignore[no-untyped-def]
     response = login("school_lead").get(reverse("roster:lead"))
     assert response.context["monday"] == dt.date(2026, 11, 30)  # ROSTER_NOW is a Saturday
+
+
+def test_a_member_added_after_publishing_is_reminded_without_waiting_for_the_next_publish(
+    city: City, login, week: list[Shift]
+) -> None:  # type: ignore[no-untyped-def]
+    from huxue.people.services import person_link_user
+    from huxue.roster.planning import roster_publish
+    from huxue.testing import make_user
+
+    before = ready(city, "早到", "parent")
+    person_link_user(
+        actor=None, person=before, user=make_user("early", "member", unit=city.school_a1.unit)
+    )
+    client = login("school_lead")
+    client.post(reverse("roster:assign", args=[week[0].pk]), {"person": before.pk})
+    assert not Notification.objects.filter(kind="shift.reminder").exists()  # not published yet
+
+    roster_publish(
+        actor=None, school=city.school_a1, start=MONDAY, end=MONDAY + dt.timedelta(days=4)
+    )
+    assert Notification.objects.filter(kind="shift.reminder", user__username="early").count() == 1
+
+    later = ready(city, "后到", "parent")
+    person_link_user(
+        actor=None, person=later, user=make_user("late", "member", unit=city.school_a1.unit)
+    )
+    client.post(reverse("roster:assign", args=[week[1].pk]), {"person": later.pk})
+    reminder = Notification.objects.get(kind="shift.reminder", user__username="late")
+    assert reminder.due_at < week[1].starts_at
