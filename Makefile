@@ -74,6 +74,7 @@ test: lint typecheck migrations-check messages-check test-sqlite test-postgres
 
 bench: install
 	$(PY) bench/import_people.py
+	$(PY) bench/checkin.py
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+ROOT_URLCONF = env_str("HUXUE_URLCONF", "config.urls")  # config.bench_urls adds bench views
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -202,6 +202,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name across resources get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CheckInMethodEnum": "huxue.duty.models.CheckIn.Method",
+        "CheckInByMemberMethodEnum": [("qr", "QR poster"), ("gps", "Phone location")],
+        "CallOutStatusEnum": "huxue.duty.models.CallOut.Status",
+        "ConsentMethodEnum": "huxue.people.models.Consent.Method",
+        "RosterRunStatusEnum": "huxue.roster.models.RosterRun.Status",
+    },
 }
 
 LOGGING = {
@@ -238,4 +246,7 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "huxue@localhost")
 
 # Management commands that `manage.py serve` runs beside the web server (reminders, alerts…).
-HUXUE_BACKGROUND_COMMANDS: list[list[str]] = [["notify_dispatch", "--loop"]]
+HUXUE_BACKGROUND_COMMANDS: list[list[str]] = [
+    ["notify_dispatch", "--loop"],
+    ["duty_watch", "--loop"],
+]

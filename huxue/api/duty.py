@@ -23,9 +23,17 @@ from rest_framework.response import Response
 from huxue.api.base import ScopedViewSet, id_filter
 from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once
 from huxue.duty.models import CheckIn
-from huxue.duty.selectors import checkin_for, checkins_visible_to, post_for_checkin
-from huxue.duty.services import CheckInRefused, Position, check_in, check_out
-from huxue.roster.selectors import person_of
+from huxue.duty.selectors import checkin_for, checkins_visible_to
+from huxue.duty.services import (
+    CheckInPlan,
+    CheckInRefused,
+    Position,
+    check_in_plan,
+    check_in_record,
+    check_out,
+    checkin_member_of,
+    checkin_post,
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -157,11 +165,15 @@ def _key(request: Request) -> str:
     return key
 
 
-def _run(request: Request, endpoint: str, body: dict[str, Any], work: Any) -> Response:
+def _run(
+    request: Request, endpoint: str, body: dict[str, Any], work: Any, prepare: Any
+) -> Response:
     """One idempotent write: the stored answer on a retry, 422 when the key is reused."""
     key = _key(request)
     try:
-        answer = once(user=request.user, key=key, endpoint=endpoint, body=body, work=work)
+        answer = once(
+            user=request.user, key=key, endpoint=endpoint, body=body, work=work, prepare=prepare
+        )
     except KeyReused:
         return Response(
             {
@@ -229,17 +241,17 @@ class CheckInViewSet(ScopedViewSet):
     )
     def create(self, request: Request) -> Response:
         self.require_create(CheckIn)
-        person = person_of(request.user)
+        person = checkin_member_of(request.user)
         if person is None:
             raise Http404
         data = self.parse(CheckInInSerializer, request.data)
         body = {k: str(v) for k, v in data.items()}
 
-        def work() -> Answer:
-            post = post_for_checkin(post_id=data.get("post"), qr_token=data.get("qr", ""))
+        def prepare() -> CheckInPlan:
+            post = checkin_post(post_id=data.get("post"), qr_token=data.get("qr", ""))
             if post is None:
                 raise CheckInRefused("no_post")
-            checkin = check_in(
+            return check_in_plan(
                 actor=request.user,
                 person=person,
                 post=post,
@@ -247,9 +259,11 @@ class CheckInViewSet(ScopedViewSet):
                 device_at=data.get("device_at"),
                 position=_position(data),
             )
-            return Answer(status.HTTP_201_CREATED, payload(checkin))
 
-        return _run(request, "checkin", body, work)
+        def work(plan: CheckInPlan) -> Answer:
+            return Answer(status.HTTP_201_CREATED, payload(check_in_record(plan)))
+
+        return _run(request, "checkin", body, work, prepare)
 
     @extend_schema(
         summary="Check out (your own check-in)",
@@ -265,7 +279,7 @@ class CheckInViewSet(ScopedViewSet):
         data = self.parse(PositionFields, request.data)
         body = {"id": checkin.pk, **{k: str(v) for k, v in data.items()}}
 
-        def work() -> Answer:
+        def work(_: None) -> Answer:
             closed = check_out(
                 actor=request.user,
                 checkin=checkin,
@@ -274,4 +288,4 @@ class CheckInViewSet(ScopedViewSet):
             )
             return Answer(status.HTTP_200_OK, payload(closed))
 
-        return _run(request, "checkout", body, work)
+        return _run(request, "checkout", body, work, prepare=lambda: None)

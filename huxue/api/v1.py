@@ -39,14 +39,24 @@ checkins/               GET list (filters: school, post, person, day_from, day_t
                         your scope; POST {post|qr, method, device_at?, latitude?, longitude?,
                         accuracy?} with an Idempotency-Key header: check in as your member record
 checkins/{id}/checkout/ POST {device_at?, latitude?, longitude?, accuracy?}, Idempotency-Key
+board/                  GET (filters: district, station): every post in scope now, green/amber/
+                        red/grey with counts by force group
+person-times/           GET (filters: from, to, by, period, district, station): 人次 by force type
+                        and duty hours, per place and period
+shifts/{id}/rollcall/   POST {person, present}: a lead marks a member present or gone
+gap-alerts/             GET (filters: open, school): posts found short into their window
+callouts/               GET list: yours, or in your scope; POST {shift, person, group?}: call a
+                        substitute to a short post
+callouts/{id}/accept/   POST: as the called member; puts you on the shift
+callouts/{id}/decline/  POST
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from huxue.api.auth import TokenView
 from huxue.api import duty_board, duty_lead, duty_stats
+from huxue.api.auth import TokenView
 from huxue.api.duty import CheckInViewSet
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
 from huxue.api.people import PersonViewSet
@@ -88,5 +98,7 @@ urlpatterns = [
         name="availability-exceptions",
     ),
     path("auth/token/", TokenView.as_view(), name="token"),
+    *duty_board.urlpatterns,
+    *duty_lead.urlpatterns,
+    *duty_stats.urlpatterns,
 ]
-urlpatterns += duty_board.urlpatterns + duty_lead.urlpatterns + duty_stats.urlpatterns

@@ -4,22 +4,29 @@
 with the same key and body gets the stored answer; the same key with another body is refused (422);
 two identical requests racing leave one write, because the second's insert of the key fails on the
 unique constraint, its transaction (and its write) roll back, and it answers with the first's.
+
+The stored answer is looked up only when the write fails, not before it: a first attempt (nearly
+every request) costs no extra query. A retry's write fails too — refused because the first one's
+check-in is there, or, if it could be written again, rolled back with its duplicate key — and the
+lookup then finds the first answer. Either way nothing of the retry's write survives.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from huxue.duty.models import IdempotencyRecord
 
 KEY_MAX = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,16 +64,21 @@ def once(
     key: str,
     endpoint: str,
     body: dict[str, Any],
-    work: Callable[[], Answer],
+    work: Callable[[T], Answer],
+    prepare: Callable[[], T],
 ) -> Answer:
-    """Run ``work`` at most once for this (user, key); failures raised by ``work`` are not kept,
-    so a refused request may be tried again with the same key once the reason is gone."""
+    """Run ``work`` at most once for this (user, key); failures are not kept, so a refused
+    request may be tried again with the same key once the reason is gone.
+
+    ``prepare`` runs first, outside the transaction: the reads and checks that write nothing, so
+    that the transaction (on SQLite, the database's write lock) lasts only for the write.
+    ``work`` gets what it returned and runs inside the transaction with the stored answer. A
+    failure of either is answered with the stored answer when this key has one."""
     digest = request_hash(endpoint, body)
     try:
+        prepared = prepare()
         with transaction.atomic():
-            if (found := _stored(user, key, digest)) is not None:
-                return found
-            answer = work()
+            answer = work(prepared)
             IdempotencyRecord.objects.create(
                 user=user,
                 key=key,
@@ -77,12 +89,10 @@ def once(
                 created_at=timezone.now(),
             )
             return answer
-    except (IntegrityError, Exception) as exc:
-        # Whatever failed (a unique constraint, or a refusal because a concurrent twin of this
-        # request got there first), our write rolled back with it; if the race was for this key,
-        # the winner's answer is now visible and is the answer.
-        if isinstance(exc, KeyReused):
-            raise
+    except Exception:
+        # Whatever failed (the key's unique constraint, or a refusal because an earlier or a
+        # concurrent twin of this request got there first), our write rolled back with it; if
+        # this key was used before, that answer (or 422 for another body) is the answer.
         found = _stored(user, key, digest)
         if found is not None:
             return found
@@ -90,6 +100,6 @@ def once(
 
 
 def prune(*, older_than_days: int = 30) -> int:
-    cutoff = timezone.now() - timezone.timedelta(days=older_than_days)
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted

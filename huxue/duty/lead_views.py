@@ -1,11 +1,271 @@
-"""The lead's pages for one shift at the gate: roll call, who is missing, call-outs."""
+"""The lead's pages for one shift at the gate: roll call, who is missing, call-outs; and the called
+member's answer page.
+
+Views parse input, call one service and render. Who may see and do what is decided in
+``huxue.duty.callouts`` (``shift_for_lead``, ``may``) on top of ``huxue.orgs.access``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huxue.duty.alerts import on_duty_counts, shortfall
+from huxue.duty.callouts import (
+    LIVE,
+    callout_answer,
+    callout_cancel,
+    callout_create,
+    callout_of_member,
+    is_over,
+    may,
+    shift_for_lead,
+)
+from huxue.duty.models import CallOut, CheckIn, GapAlert
+from huxue.duty.services import CheckInRefused, check_in, check_out
+from huxue.orgs import access
+from huxue.people.forces import ForceGroup
+from huxue.people.models import Person
+from huxue.roster.models import Assignment, Shift
+from huxue.roster.swaps import candidates_for, open_groups, rank_substitutes
+
+GROUP_LABELS = dict(ForceGroup.choices)
+MAX_SUBSTITUTES = 15
+
+
+def _needs(shift: Shift, on_duty: dict[str, int], rostered: dict[str, int]) -> list[dict[str, Any]]:
+    rows = []
+    for group, need in sorted(shift.requirements.items()):
+        need = int(need)
+        if need <= 0 and not on_duty.get(group):
+            continue
+        rows.append(
+            {
+                "group": group,
+                "label": GROUP_LABELS.get(group, group),
+                "need": need,
+                "rostered": rostered.get(group, 0),
+                "on_duty": on_duty.get(group, 0),
+                "missing": max(need - on_duty.get(group, 0), 0),
+            }
+        )
+    return rows
+
+
+def _missing(shift: Shift, on_duty: dict[str, int], now: dt.datetime) -> dict[str, int]:
+    """Who is still needed: before the window, the slots nobody is rostered for; from its start,
+    the members not on duty."""
+    if now < shift.starts_at:
+        return open_groups(shift)
+    return shortfall(shift.requirements, on_duty)
+
+
+def _substitutes(
+    user: Any, shift: Shift, missing: dict[str, int], skip: set[int]
+) -> list[dict[str, Any]]:
+    """Ranked members of the pool per missing group, with whether the site can reach them."""
+    candidates = candidates_for(shift=shift, actor=user)
+    ranked = {
+        group: [c for c in rank_substitutes(candidates, group=group) if c.person_id not in skip][
+            :MAX_SUBSTITUTES
+        ]
+        for group in sorted(missing)
+    }
+    ids = {c.person_id for rows in ranked.values() for c in rows}
+    people = {p.pk: p for p in Person.objects.filter(pk__in=ids).select_related("user")}
+
+    def reachable(person: Person) -> bool:
+        return person.user is not None and person.user.is_active
+
+    return [
+        {
+            "group": group,
+            "label": GROUP_LABELS.get(group, group),
+            "missing": missing[group],
+            "people": [
+                {
+                    "candidate": c,
+                    "reachable": reachable(people[c.person_id]),
+                    "phone": people[c.person_id].phone_masked,
+                }
+                for c in rows
+            ],
+        }
+        for group, rows in ranked.items()
+    ]
 
 
 @login_required
 def shift_duty(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    """One shift at the gate now: what it needs, who is on duty, roll call, call-outs."""
+    shift = shift_for_lead(request.user, pk=pk)
+    now = timezone.now()
+    can_rollcall = may(request.user, shift, "rollcall")
+    can_callout = may(request.user, shift, "callout")
+    assignments = list(
+        Assignment.objects.filter(shift=shift, dropped_at__isnull=True)
+        .select_related("person")
+        .order_by("group", "person__name", "pk")
+    )
+    checkins = {
+        c.person_id: c
+        for c in CheckIn.objects.filter(shift=shift, voided_at__isnull=True).select_related(
+            "person", "recorded_by"
+        )
+    }
+    rostered_ids = {a.person_id for a in assignments}
+    on_duty = on_duty_counts([shift.pk]).get(shift.pk, {})
+    rostered_counts: dict[str, int] = {}
+    for a in assignments:
+        rostered_counts[a.group] = rostered_counts.get(a.group, 0) + 1
+    callouts = list(
+        CallOut.objects.filter(shift=shift).select_related("person", "called_by").order_by("-pk")
+    )
+    over = is_over(shift, now)
+    missing = {} if over else _missing(shift, on_duty, now)
+    skip = {c.person_id for c in callouts if c.status in LIVE} | rostered_ids | set(checkins)
+    substitutes = (
+        _substitutes(request.user, shift, missing, skip) if can_callout and missing else []
+    )
+    return render(
+        request,
+        "duty/lead_shift.html",
+        {
+            "shift": shift,
+            "now": now,
+            "over": over,
+            "started": shift.starts_at <= now,
+            "needs": _needs(shift, on_duty, rostered_counts),
+            "alert": GapAlert.objects.filter(shift=shift).first(),
+            "rostered": [(a, checkins.get(a.person_id)) for a in assignments],
+            "walkins": [c for pid, c in checkins.items() if pid not in rostered_ids],
+            "callouts": callouts,
+            "substitutes": substitutes,
+            "can_rollcall": can_rollcall and not over,
+            "can_callout": can_callout and not over,
+        },
+    )
+
+
+@login_required
+@require_POST
+def rollcall(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a member present (a roll-call check-in) or gone (a roll-call check-out)."""
+    shift = shift_for_lead(request.user, pk=pk, need="rollcall")
+    try:
+        person_id = int(request.POST.get("person", ""))
+    except ValueError:
+        raise Http404 from None
+    person = access.get_or_404(request.user, "read", Person.objects.all(), pk=person_id)
+    try:
+        if request.POST.get("present") == "1":
+            check_in(
+                actor=request.user, person=person, post=shift.post, method=CheckIn.Method.ROLLCALL
+            )
+            messages.success(request, _("%(name)s is marked present.") % {"name": person.name})
+        else:
+            checkin = CheckIn.objects.filter(
+                shift=shift, person=person, voided_at__isnull=True, checked_out_at__isnull=True
+            ).first()
+            if checkin is None:
+                messages.error(
+                    request, _("%(name)s is not checked in here.") % {"name": person.name}
+                )
+            else:
+                check_out(actor=request.user, checkin=checkin, rollcall=True)
+                messages.success(request, _("%(name)s is marked gone.") % {"name": person.name})
+    except CheckInRefused as exc:
+        messages.error(request, exc.messages[0])
+    return redirect("duty:shift", pk=shift.pk)
+
+
+@login_required
+@require_POST
+def callout_new(request: HttpRequest, pk: int) -> HttpResponse:
+    shift = shift_for_lead(request.user, pk=pk, need="callout")
+    try:
+        person_id = int(request.POST.get("person", ""))
+    except ValueError:
+        raise Http404 from None
+    person = access.get_or_404(
+        request.user, "read", Person.objects.select_related("user"), pk=person_id
+    )
+    try:
+        callout_create(
+            actor=request.user, shift=shift, person=person, group=request.POST.get("group", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if person.user_id is None:
+            messages.success(
+                request,
+                _("%(name)s has no account: call them by phone.") % {"name": person.name},
+            )
+        else:
+            messages.success(request, _("%(name)s has been asked to come.") % {"name": person.name})
+    return redirect("duty:shift", pk=shift.pk)
+
+
+@login_required
+@require_POST
+def callout_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    callout = access.get_or_404(
+        request.user, "write", CallOut.objects.select_related("shift"), pk=pk
+    )
+    shift = shift_for_lead(request.user, pk=callout.shift_id, need="callout")
+    try:
+        callout_cancel(actor=request.user, callout=callout)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("duty:shift", pk=shift.pk)
+
+
+def _today_url() -> str:
+    try:
+        return reverse("duty:today")
+    except NoReverseMatch:
+        return "/duty/"
+
+
+@login_required
+def callout_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The called member's page: what, where, when; accept or decline."""
+    callout = callout_of_member(request.user, pk=pk)
+    if request.method == "POST":
+        answer = request.POST.get("answer")
+        if answer not in {"accept", "decline"}:
+            raise Http404
+        try:
+            callout = callout_answer(actor=request.user, callout=callout, accept=answer == "accept")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if callout.status == CallOut.Status.ACCEPTED:
+                messages.success(request, _("Thank you. Check in at the gate when you arrive."))
+            else:
+                messages.success(request, _("Thank you for answering."))
+        return redirect("duty:callout", pk=callout.pk)
+    over = is_over(callout.shift, timezone.now())
+    return render(
+        request,
+        "duty/callout.html",
+        {
+            "callout": callout,
+            "shift": callout.shift,
+            "pending": callout.status == CallOut.Status.PENDING and not over,
+            "expired": callout.status == CallOut.Status.EXPIRED
+            or (callout.status == CallOut.Status.PENDING and over),
+            "today_url": _today_url(),
+        },
+    )

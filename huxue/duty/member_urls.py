@@ -1,5 +1,10 @@
 """Routes of the duty pages: member."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from huxue.duty import member_views
+
+urlpatterns: list[URLPattern] = [
+    path("", member_views.today, name="today"),
+    path("sw.js", member_views.service_worker, name="sw"),
+]

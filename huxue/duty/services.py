@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,7 @@ from huxue.core import audit
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
+    Verdict,
     Window,
     distance_m,
     duty_rules_for,
@@ -31,10 +33,12 @@ from huxue.duty.rules import (
     judge,
     radius_m,
 )
-from huxue.orgs.models import Region
+from huxue.orgs.models import Region, Unit
 from huxue.people.models import Person
-from huxue.posts.models import Post
-from huxue.roster.models import Assignment, Shift
+from huxue.posts.models import Post, School
+from huxue.roster.models import Shift
+
+M = TypeVar("M", bound=models.Model)
 
 REFUSALS = {
     "too_old": gettext_lazy(
@@ -160,7 +164,27 @@ def _clear_the_way(person: Person, shift: Shift, *, now: dt.datetime) -> None:
             raise CheckInRefused("open_elsewhere", post=str(existing.post))
 
 
-def check_in(
+@dataclass(frozen=True)
+class CheckInPlan:
+    """A check-in judged and ready to be written. ``check_in_plan`` makes it with reads only, so
+    a caller can make it before taking the database's write lock (the API does: on SQLite the
+    lock is the whole database's) and hold the lock only for ``check_in_record``."""
+
+    actor: Any
+    person: Person
+    post: Post
+    shift: Shift
+    assignment_id: int | None
+    method: str
+    at: dt.datetime
+    now: dt.datetime
+    device_at: dt.datetime | None
+    position: Position | None
+    distance: float | None
+    verdict: Verdict
+
+
+def check_in_plan(
     *,
     actor: Any,
     person: Person,
@@ -169,8 +193,8 @@ def check_in(
     device_at: dt.datetime | None = None,
     position: Position | None = None,
     now: dt.datetime | None = None,
-) -> CheckIn:
-    """A member checks in at a post (by its QR poster, by location, or a lead's roll call)."""
+) -> CheckInPlan:
+    """Judge a check-in by the city's rules; raises ``CheckInRefused``, writes nothing."""
     now = now or timezone.now()
     if person.is_void:
         raise CheckInRefused("void")
@@ -178,18 +202,14 @@ def check_in(
         raise CheckInRefused("post_void")
     if method == CheckIn.Method.GPS and position is None:
         raise CheckInRefused("position_needed")
-    rules = duty_rules_for(post.school.unit.region)
+    rules = _rules_for(post.school.unit.region)
     at, delayed = effective_time(now, device_at)
     if method == CheckIn.Method.ROLLCALL:
         at, delayed = now, False
-    shift = window_at(post, at, rules=rules)
-    if shift is None:
+    found = _window_and_assignment(post.pk, person.pk, at, early_minutes=rules.early_minutes)
+    if found is None:
         raise CheckInRefused("no_window")
-    assignment = (
-        Assignment.objects.filter(shift=shift, person=person, dropped_at__isnull=True)
-        .only("pk")
-        .first()
-    )
+    shift, assignment_id = found
     radius = radius_m(rules, post.geofence_m)
     distance = None
     if position is not None:
@@ -208,59 +228,284 @@ def check_in(
         at=at,
         now=now,
         delayed=delayed,
-        rostered=assignment is not None,
+        rostered=assignment_id is not None,
         distance=distance,
         accuracy=position.accuracy_m if position else None,
         radius=radius,
     )
     if verdict.refused:
         raise CheckInRefused(verdict.refused, distance=f"{distance or 0:.0f}", radius=radius)
+    return CheckInPlan(
+        actor=actor,
+        person=person,
+        post=post,
+        shift=shift,
+        assignment_id=assignment_id,
+        method=method,
+        at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
+        now=now,
+        device_at=device_at,
+        position=position,
+        distance=distance,
+        verdict=verdict,
+    )
+
+
+def _create(plan: CheckInPlan) -> CheckIn:
+    person, position, verdict = plan.person, plan.position, plan.verdict
+    return CheckIn.objects.create(
+        person=person,
+        post=plan.post,
+        shift=plan.shift,
+        assignment_id=plan.assignment_id,
+        group=person.force_group,
+        force_type=person.force_type,
+        day=plan.shift.day,
+        method=plan.method,
+        at=plan.at,
+        server_at=plan.now,
+        device_at=plan.device_at,
+        latitude=position.latitude if position else None,
+        longitude=position.longitude if position else None,
+        accuracy_m=position.accuracy_m if position else None,
+        distance_m=plan.distance,
+        is_late=verdict.late,
+        is_outside=verdict.outside,
+        is_walkin=verdict.walkin,
+        is_delayed=verdict.delayed,
+        recorded_by=plan.actor if plan.method == CheckIn.Method.ROLLCALL else None,
+    )
+
+
+def check_in_record(plan: CheckInPlan) -> CheckIn:
+    """Write a judged check-in, in one transaction.
+
+    The insert comes first: the unique constraints (one open check-in per member, one per member
+    per window) say whether anything is in the way, so the usual case costs no read. When
+    something is (rare), the insert is undone and ``_clear_the_way`` refuses, or closes a
+    check-in left open at a window that is over, before trying once more."""
     try:
         with transaction.atomic():
-            _clear_the_way(person, shift, now=now)
-            checkin = CheckIn.objects.create(
-                person=person,
-                post=post,
-                shift=shift,
-                assignment=assignment,
-                group=person.force_group,
-                force_type=person.force_type,
-                day=shift.day,
-                method=method,
-                at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
-                server_at=now,
-                device_at=device_at,
-                latitude=position.latitude if position else None,
-                longitude=position.longitude if position else None,
-                accuracy_m=position.accuracy_m if position else None,
-                distance_m=distance,
-                is_late=verdict.late,
-                is_outside=verdict.outside,
-                is_walkin=verdict.walkin,
-                is_delayed=verdict.delayed,
-                recorded_by=actor if method == CheckIn.Method.ROLLCALL else None,
-            )
+            checkin = _create(plan)
     except IntegrityError:
-        # A concurrent request for the same member won the unique constraint: answer as if
-        # this one had come second.
-        existing = (
-            CheckIn.objects.filter(person=person, voided_at__isnull=True)
-            .filter(shift=shift)
-            .first()
-        )
-        if existing is None:
-            raise CheckInRefused("busy") from None
-        error = CheckInRefused("already_here", time=_local(existing.at))
-        error.extra = {"checkin": existing.pk}
-        raise error from None
-    if method == CheckIn.Method.ROLLCALL:
+        try:
+            with transaction.atomic():
+                _clear_the_way(plan.person, plan.shift, now=plan.now)
+                checkin = _create(plan)
+        except IntegrityError:
+            # A concurrent request for the same member won the unique constraint: answer as
+            # if this one had come second.
+            existing = (
+                CheckIn.objects.filter(person=plan.person, voided_at__isnull=True)
+                .filter(shift=plan.shift)
+                .first()
+            )
+            if existing is None:
+                raise CheckInRefused("busy") from None
+            error = CheckInRefused("already_here", time=_local(existing.at))
+            error.extra = {"checkin": existing.pk}
+            raise error from None
+    if plan.method == CheckIn.Method.ROLLCALL:
         audit.record(
             action="duty.rollcall",
-            actor=actor,
+            actor=plan.actor,
             obj=checkin,
-            detail={"person": person.pk, "shift": shift.pk},
+            detail={"person": plan.person.pk, "shift": plan.shift.pk},
         )
     return checkin
+
+
+def check_in(
+    *,
+    actor: Any,
+    person: Person,
+    post: Post,
+    method: str,
+    device_at: dt.datetime | None = None,
+    position: Position | None = None,
+    now: dt.datetime | None = None,
+) -> CheckIn:
+    """A member checks in at a post (by its QR poster, by location, or a lead's roll call)."""
+    return check_in_record(
+        check_in_plan(
+            actor=actor,
+            person=person,
+            post=post,
+            method=method,
+            device_at=device_at,
+            position=position,
+            now=now,
+        )
+    )
+
+
+# -- reads on the check-in path ----------------------------------------------------------------
+# In a peak window every member of a city checks in within minutes (bench/checkin.py measures
+# it). The ORM's cost on this path is building SQL, not running it: about half a millisecond of
+# CPU per query against a twentieth for the statement itself. So the reads every check-in makes
+# are written once, here, in SQL that SQLite and PostgreSQL both run, and they fill narrow model
+# instances (the fields listed; any other field loads on access, as with ``only()``). Writes stay
+# in the ORM.
+
+
+def _narrow(model: type[M], row: dict[str, Any]) -> M:
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in row]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
+
+
+def _db_time(value: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _py_time(value: Any) -> Any:
+    """A datetime column's value as the ORM returns it (SQLite gives naive UTC, or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _py_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+
+
+_MEMBER_SQL = """
+SELECT id, force_type FROM people_person
+ WHERE user_id = %s AND voided_at IS NULL ORDER BY id LIMIT 1
+"""
+
+_POST_SQL = """
+SELECT p.id, p.name, p.latitude, p.longitude, p.geofence_m, p.school_id,
+       s.unit_id, u.name, u.region_id, r.code, r.path, r.parent_id
+  FROM posts_post p
+  JOIN posts_school s ON s.id = p.school_id
+  JOIN orgs_unit u ON u.id = s.unit_id
+  JOIN orgs_region r ON r.id = u.region_id
+ WHERE p.voided_at IS NULL AND {match}
+"""
+
+# The window open for check-in at a moment is the post's earliest-starting shift that has not
+# ended, if it starts soon enough (the caller checks, with the city's early minutes); the
+# member's assignment to it comes along.
+_WINDOW_SQL = """
+SELECT s.id, s.day, s.start, s."end", s.starts_at, s.ends_at,
+       (SELECT a.id FROM roster_assignment a
+         WHERE a.shift_id = s.id AND a.person_id = %s AND a.dropped_at IS NULL
+         ORDER BY a.id LIMIT 1)
+  FROM roster_shift s
+ WHERE s.post_id = %s AND s.cancelled_at IS NULL AND s.ends_at >= %s
+ ORDER BY s.starts_at, s.id LIMIT 1
+"""
+
+
+def checkin_member_of(user: Any) -> Person | None:
+    """The live member record of this login (as ``roster.selectors.person_of``), narrow: the
+    fields a check-in uses."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = _one(_MEMBER_SQL, [user.pk])
+    if row is None:
+        return None
+    pk, force_type = row
+    return _narrow(
+        Person, {"id": pk, "user_id": user.pk, "force_type": force_type, "voided_at": None}
+    )
+
+
+def checkin_post(*, post_id: int | None = None, qr_token: str = "") -> Post | None:
+    """The live post a member names by id or by its QR poster's token (as
+    ``selectors.post_for_checkin``), narrow, with its school's unit and region."""
+    if qr_token:
+        row = _one(_POST_SQL.format(match="p.qr_token = %s"), [qr_token])
+    elif post_id:
+        row = _one(_POST_SQL.format(match="p.id = %s"), [post_id])
+    else:
+        return None
+    if row is None:
+        return None
+    pk, name, lat, lng, radius, school_id, unit_id, unit_name, region_id, code, path, parent = row
+    region = _narrow(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent})
+    unit = _narrow(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
+    unit.region = region
+    school = _narrow(School, {"id": school_id, "unit_id": unit_id})
+    school.unit = unit
+    post = _narrow(
+        Post,
+        {
+            "id": pk,
+            "voided_at": None,
+            "school_id": school_id,
+            "name": name,
+            "latitude": _py_decimal(lat),
+            "longitude": _py_decimal(lng),
+            "geofence_m": radius,
+        },
+    )
+    post.school = school
+    return post
+
+
+_RULES_FIELDS = DutyRules._meta.concrete_fields
+
+
+def _rules_for(region: Region) -> DutyRules:
+    """``rules.duty_rules_for`` in one plain statement: the rules of the nearest region up the
+    tree that has them; the defaults otherwise."""
+    codes = [code for code in region.path.strip("/").split("/") if code]
+    if not codes:
+        return DutyRules(region=region)
+    columns = ", ".join(f"r.{connection.ops.quote_name(f.column)}" for f in _RULES_FIELDS)
+    marks = ", ".join(["%s"] * len(codes))
+    # Only column names from the model and placeholders are formatted in; values are parameters.
+    sql = (
+        f"SELECT {columns}, g.code FROM duty_dutyrules r "  # noqa: S608
+        f"JOIN orgs_region g ON g.id = r.region_id WHERE g.code IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, codes)
+        found = {row[-1]: row[:-1] for row in cursor.fetchall()}
+    for code in reversed(codes):
+        if code in found:
+            values = [
+                _py_time(v) if isinstance(f, models.DateTimeField) else v
+                for f, v in zip(_RULES_FIELDS, found[code], strict=True)
+            ]
+            return DutyRules.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _RULES_FIELDS], values)
+    return DutyRules(region=region)
+
+
+def _window_and_assignment(
+    post_id: int, person_id: int, at: dt.datetime, *, early_minutes: int
+) -> tuple[Shift, int | None] | None:
+    """``window_at`` and the member's live assignment to that shift, in one statement."""
+    row = _one(_WINDOW_SQL, [person_id, post_id, _db_time(at)])
+    if row is None:
+        return None
+    pk, day, start, end, starts_at, ends_at, assignment_id = row
+    starts_at, ends_at = _py_time(starts_at), _py_time(ends_at)
+    if starts_at > at + dt.timedelta(minutes=early_minutes):
+        return None
+    shift = _narrow(
+        Shift,
+        {
+            "id": pk,
+            "post_id": post_id,
+            "day": day,
+            "start": start,
+            "end": end,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        },
+    )
+    return shift, assignment_id
 
 
 def check_out(

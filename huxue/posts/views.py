@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -243,8 +244,12 @@ def post_void_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def qr_landing(request: HttpRequest, token: str) -> HttpResponse:
-    """Where a scanned poster leads. Check-in itself arrives with the duty module."""
+    """Where a scanned poster leads: sign in, then confirm the check-in at this post."""
     post = post_by_qr_token(token)
     if post is None:
         return render(request, "posts/qr_unknown.html", status=404)
-    return render(request, "posts/qr_landing.html", {"post": post})
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    from huxue.duty.member_views import qr_context  # duty builds on posts, not the reverse
+
+    return render(request, "posts/qr_landing.html", qr_context(request, post))

@@ -1,30 +1,47 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Model
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
-from huxue.duty.models import DutyRules
+from huxue.duty.board import board_allowed
+from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
 from huxue.orgs.roles import Role
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 from huxue.roster.models import CityRules, Shift
 
-# (url name, label, action, models): shown when the action is allowed on any of the models
-_NAV = [
-    ("people:list", _("People"), "read", (Person,)),
-    ("posts:school_list", _("Schools"), "read", (School,)),
-    ("posts:post_list", _("Guard posts"), "read", (Post,)),
-    ("imports:index", _("Import / export"), "export", (Person, School, Post)),
-    ("calendar:index", _("School calendar"), "read", (Closure,)),
-    ("roster:lead", _("Rosters"), "write", (Shift,)),
-    ("city_rules", _("City rules"), "read", (CityRules, DutyRules)),
-    ("audit:list", _("Audit log"), "read", (AuditEvent,)),
+
+# (url name, label, test): shown when the test passes for the user. Most tests are "the action
+# is allowed on one of these models"; a few pages say themselves who they are for.
+def _may(action: str, *models: type[Model]) -> Callable[[Any], bool]:
+    return lambda user: any(access.allowed(user, action, model) for model in models)
+
+
+def _member(user: Any) -> bool:
+    return Role.MEMBER in access.roles_of(user)
+
+
+_NAV: list[tuple[str, Any, Callable[[Any], bool]]] = [
+    ("duty:today", _("Duty today"), _member),
+    ("roster:my_shifts", _("My shifts"), _member),
+    ("duty:board", _("Live board"), board_allowed),
+    ("people:list", _("People"), _may("read", Person)),
+    ("posts:school_list", _("Schools"), _may("read", School)),
+    ("posts:post_list", _("Guard posts"), _may("read", Post)),
+    ("imports:index", _("Import / export"), _may("export", Person, School, Post)),
+    ("calendar:index", _("School calendar"), _may("read", Closure)),
+    ("roster:lead", _("Rosters"), _may("write", Shift)),
+    ("duty:stats", _("Person-times"), _may("read", CheckIn)),
+    ("city_rules", _("City rules"), _may("read", CityRules, DutyRules)),
+    ("audit:list", _("Audit log"), _may("read", AuditEvent)),
 ]
 
 
@@ -33,12 +50,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     items = []
-    if Role.MEMBER in access.roles_of(user):
-        url = reverse("roster:my_shifts")
-        items.append({"url": url, "label": _("My shifts"), "active": request.path.startswith(url)})
-    for name, label, action, models in _NAV:
-        if not any(access.allowed(user, action, model) for model in models):
+    for name, label, shown in _NAV:
+        if not shown(user):
             continue
         url = reverse(name)
-        items.append({"url": url, "label": label, "active": request.path.startswith(url)})
+        # "/duty/" is a prefix of every duty page: it is active only on itself.
+        active = request.path == url if url.endswith("/duty/") else request.path.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
     return {"nav_items": items}

@@ -44,6 +44,15 @@ ENDPOINTS = {
     "/api/v1/regions/": {"get"},
     "/api/v1/me/": {"get"},
     "/api/v1/auth/token/": {"post", "delete"},
+    "/api/v1/checkins/": {"get", "post"},
+    "/api/v1/checkins/{id}/checkout/": {"post"},
+    "/api/v1/board/": {"get"},
+    "/api/v1/person-times/": {"get"},
+    "/api/v1/shifts/{id}/rollcall/": {"post"},
+    "/api/v1/gap-alerts/": {"get"},
+    "/api/v1/callouts/": {"get", "post"},
+    "/api/v1/callouts/{id}/accept/": {"post"},
+    "/api/v1/callouts/{id}/decline/": {"post"},
 }
 
 

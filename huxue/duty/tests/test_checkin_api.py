@@ -147,7 +147,7 @@ def test_outside_the_geofence_refused_when_the_city_says_so(city, login, shift, 
     response = post_checkin(login("volunteer"), far_away(city))
     assert response.status_code == 422
     assert response.json()["reason"] == "outside"
-    assert "m" in response.json()["non_field_errors"][0]
+    assert "1112" in response.json()["non_field_errors"][0]  # how far, in the user's language
 
 
 def test_city_radius_overrides_the_posts(city, login, shift, at):
