@@ -16,24 +16,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from huxue.api.base import ScopedViewSet, id_filter
-from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once
+from huxue.duty.gate import checkin_by_key, member_for_token
+from huxue.duty.idempotency import KEY_MAX, Answer, once, request_hash
+from huxue.duty.idempotency import KeyReused as StoredKeyReused
 from huxue.duty.models import CheckIn
 from huxue.duty.selectors import checkin_for, checkins_visible_to
 from huxue.duty.services import (
-    CheckInPlan,
     CheckInRefused,
+    KeyReused,
     Position,
     check_in_plan,
     check_in_record,
     check_out,
-    checkin_member_of,
-    checkin_post,
+    replay,
 )
+from huxue.people.models import Person
+from huxue.roster.selectors import person_of
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -44,8 +49,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def payload(checkin: CheckIn) -> dict[str, Any]:
-    """The answer for one check-in: what the phone shows and keeps."""
+def payload(checkin: CheckIn, *, as_created: bool = False) -> dict[str, Any]:
+    """The answer for one check-in: what the phone shows and keeps. ``as_created``: as it was
+    when written (a retry gets the first answer even if the member has checked out since)."""
     flags = [
         name
         for name, on in (
@@ -70,7 +76,7 @@ def payload(checkin: CheckIn) -> dict[str, Any]:
         "distance_m": checkin.distance_m,
         "flags": flags,
         "checked_out_at": local(checkin.checked_out_at).isoformat()
-        if checkin.checked_out_at
+        if checkin.checked_out_at and not as_created
         else None,
     }
 
@@ -165,6 +171,31 @@ def _key(request: Request) -> str:
     return key
 
 
+def _key_reused() -> Response:
+    return Response(
+        {
+            "non_field_errors": [
+                _("This Idempotency-Key was already used for a different request.")
+            ],
+            "reason": "key_reused",
+        },
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
+
+
+class MemberTokenAuthentication(TokenAuthentication):
+    """Token authentication that also finds the caller's member record and whether they may
+    check in, in the same query (``gate.member_for_token``); other tokens authenticate as usual."""
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        person = member_for_token(key)
+        if person is None:
+            return super().authenticate_credentials(key)
+        user: Any = person.user
+        user.huxue_member = person
+        return user, key
+
+
 def _run(
     request: Request, endpoint: str, body: dict[str, Any], work: Any, prepare: Any
 ) -> Response:
@@ -174,16 +205,8 @@ def _run(
         answer = once(
             user=request.user, key=key, endpoint=endpoint, body=body, work=work, prepare=prepare
         )
-    except KeyReused:
-        return Response(
-            {
-                "non_field_errors": [
-                    _("This Idempotency-Key was already used for a different request.")
-                ],
-                "reason": "key_reused",
-            },
-            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
+    except StoredKeyReused:
+        return _key_reused()
     except CheckInRefused as exc:
         return _refusal(exc)
     response = Response(answer.body, status=answer.status)
@@ -195,6 +218,7 @@ def _run(
 class CheckInViewSet(ScopedViewSet):
     """Check-ins in your scope (yours, for a member), newest first; check in and out."""
 
+    authentication_classes = [MemberTokenAuthentication, SessionAuthentication]
     serializer_class = CheckInListSerializer
 
     @extend_schema(parameters=[CheckInFilter], responses=CheckInListSerializer(many=True))
@@ -240,30 +264,52 @@ class CheckInViewSet(ScopedViewSet):
         responses={201: CheckInOutSerializer, 409: None, 422: None},
     )
     def create(self, request: Request) -> Response:
-        self.require_create(CheckIn)
-        person = checkin_member_of(request.user)
-        if person is None:
-            raise Http404
+        person = self._member(request)
         data = self.parse(CheckInInSerializer, request.data)
-        body = {k: str(v) for k, v in data.items()}
-
-        def prepare() -> CheckInPlan:
-            post = checkin_post(post_id=data.get("post"), qr_token=data.get("qr", ""))
-            if post is None:
-                raise CheckInRefused("no_post")
-            return check_in_plan(
+        key = _key(request)
+        digest = request_hash("checkin", {k: str(v) for k, v in data.items()})
+        try:
+            plan = check_in_plan(
                 actor=request.user,
                 person=person,
-                post=post,
                 method=data["method"],
+                post_id=data.get("post"),
+                qr_token=data.get("qr", ""),
                 device_at=data.get("device_at"),
                 position=_position(data),
             )
+            checkin = check_in_record(plan, key=key, digest=digest)
+        except CheckInRefused as exc:
+            # A retry whose first attempt went through is refused now (already checked in,
+            # window over…): its answer is the first one.
+            found = checkin_by_key(person, key)
+            if found is None:
+                return _refusal(exc)
+            try:
+                checkin = replay(found, digest)
+            except KeyReused:
+                return _key_reused()
+        except KeyReused:
+            return _key_reused()
+        response = Response(payload(checkin, as_created=True), status=status.HTTP_201_CREATED)
+        if getattr(checkin, "replayed", False):
+            response["Idempotent-Replayed"] = "true"
+        return response
 
-        def work(plan: CheckInPlan) -> Answer:
-            return Answer(status.HTTP_201_CREATED, payload(check_in_record(plan)))
-
-        return _run(request, "checkin", body, work, prepare)
+    def _member(self, request: Request) -> Person:
+        """The caller's live member record; 403 when no role may check in, 404 without one.
+        With a token, ``MemberTokenAuthentication`` found both in its one query."""
+        found = getattr(request.user, "huxue_member", None)
+        if found is not None:
+            if not found.may_check_in:
+                raise PermissionDenied
+            person: Person = found
+            return person
+        self.require_create(CheckIn)
+        member = person_of(request.user)
+        if member is None:
+            raise Http404
+        return member
 
     @extend_schema(
         summary="Check out (your own check-in)",

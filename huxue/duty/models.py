@@ -136,6 +136,10 @@ class CheckIn(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
+    # The phone's Idempotency-Key and a digest of its request, written with the row itself, so
+    # that a retry finds its first answer and a reused key with another body is refused.
+    client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    request_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     scope_unit = "post__school__unit"
     scope_region = "post__school__unit__region"
@@ -160,6 +164,11 @@ class CheckIn(models.Model):
                 fields=["person", "shift"],
                 condition=Q(voided_at__isnull=True),
                 name="checkin_once_per_shift",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "client_key"],
+                condition=~Q(client_key=""),
+                name="checkin_client_key",
             ),
         ]
 

@@ -14,15 +14,15 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
 from huxue.core.rulesets import ruleset_save
+from huxue.duty.gate import checkin_by_key, gate_view
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
     Verdict,
@@ -33,9 +33,9 @@ from huxue.duty.rules import (
     judge,
     radius_m,
 )
-from huxue.orgs.models import Region, Unit
+from huxue.orgs.models import Region
 from huxue.people.models import Person
-from huxue.posts.models import Post, School
+from huxue.posts.models import Post
 from huxue.roster.models import Shift
 
 M = TypeVar("M", bound=models.Model)
@@ -188,28 +188,37 @@ def check_in_plan(
     *,
     actor: Any,
     person: Person,
-    post: Post,
     method: str,
+    post: Post | None = None,
+    post_id: int | None = None,
+    qr_token: str = "",
     device_at: dt.datetime | None = None,
     position: Position | None = None,
     now: dt.datetime | None = None,
 ) -> CheckInPlan:
-    """Judge a check-in by the city's rules; raises ``CheckInRefused``, writes nothing."""
+    """Judge a check-in at a post (given, or named by id or QR token) by the city's rules; raises
+    ``CheckInRefused``, writes nothing. One read (``gate.gate_view``)."""
     now = now or timezone.now()
     if person.is_void:
         raise CheckInRefused("void")
-    if post.is_void:
-        raise CheckInRefused("post_void")
     if method == CheckIn.Method.GPS and position is None:
         raise CheckInRefused("position_needed")
-    rules = _rules_for(post.school.unit.region)
     at, delayed = effective_time(now, device_at)
     if method == CheckIn.Method.ROLLCALL:
         at, delayed = now, False
-    found = _window_and_assignment(post.pk, person.pk, at, early_minutes=rules.early_minutes)
-    if found is None:
+    view = gate_view(
+        post_id=post.pk if post is not None else post_id,
+        qr_token="" if post is not None else qr_token,
+        person_id=person.pk,
+        at=at,
+    )
+    if view is None:
+        raise CheckInRefused("post_void" if post is not None else "no_post")
+    rules, shift = view.rules, view.shift
+    # The earliest shift not over at that moment is the window, if it opens soon enough.
+    if shift is None or shift.starts_at > at + dt.timedelta(minutes=rules.early_minutes):
         raise CheckInRefused("no_window")
-    shift, assignment_id = found
+    post = view.post
     radius = radius_m(rules, post.geofence_m)
     distance = None
     if position is not None:
@@ -228,7 +237,7 @@ def check_in_plan(
         at=at,
         now=now,
         delayed=delayed,
-        rostered=assignment_id is not None,
+        rostered=view.assignment_id is not None,
         distance=distance,
         accuracy=position.accuracy_m if position else None,
         radius=radius,
@@ -240,7 +249,7 @@ def check_in_plan(
         person=person,
         post=post,
         shift=shift,
-        assignment_id=assignment_id,
+        assignment_id=view.assignment_id,
         method=method,
         at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
         now=now,
@@ -251,7 +260,7 @@ def check_in_plan(
     )
 
 
-def _create(plan: CheckInPlan) -> CheckIn:
+def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
     person, position, verdict = plan.person, plan.position, plan.verdict
     return CheckIn.objects.create(
         person=person,
@@ -274,45 +283,77 @@ def _create(plan: CheckInPlan) -> CheckIn:
         is_walkin=verdict.walkin,
         is_delayed=verdict.delayed,
         recorded_by=plan.actor if plan.method == CheckIn.Method.ROLLCALL else None,
+        client_key=key,
+        request_hash=digest,
     )
 
 
-def check_in_record(plan: CheckInPlan) -> CheckIn:
-    """Write a judged check-in, in one transaction.
+class KeyReused(Exception):
+    """The member's client key came with a different request."""
 
-    The insert comes first: the unique constraints (one open check-in per member, one per member
+
+def replay(found: CheckIn, digest: str) -> CheckIn:
+    if found.request_hash != digest:
+        raise KeyReused
+    found.replayed = True  # type: ignore[attr-defined]
+    return found
+
+
+def check_in_record(plan: CheckInPlan, *, key: str = "", digest: str = "") -> CheckIn:
+    """Write a judged check-in. With the client's key (and the digest of its request), a retry
+    of a check-in already written returns that one, marked ``replayed``; the same key with
+    another request raises ``KeyReused``.
+
+    One INSERT, on its own (autocommit) or in a savepoint inside a caller's transaction: the
+    unique constraints (the member's client key; one open check-in per member; one per member
     per window) say whether anything is in the way, so the usual case costs no read. When
-    something is (rare), the insert is undone and ``_clear_the_way`` refuses, or closes a
-    check-in left open at a window that is over, before trying once more."""
+    something is (rare): a retry answers with its first check-in; otherwise ``_clear_the_way``
+    refuses, or closes a check-in left open at a window that is over, and the insert is tried
+    once more."""
+    rollcall = plan.method == CheckIn.Method.ROLLCALL
+    try:
+        if connection.in_atomic_block or rollcall:
+            with transaction.atomic():
+                checkin = _create(plan, key=key, digest=digest)
+                if rollcall:
+                    _audit_rollcall(plan, checkin)
+        else:
+            checkin = _create(plan, key=key, digest=digest)
+        return checkin
+    except IntegrityError:
+        if (found := checkin_by_key(plan.person, key)) is not None:
+            return replay(found, digest)
     try:
         with transaction.atomic():
-            checkin = _create(plan)
+            _clear_the_way(plan.person, plan.shift, now=plan.now)
+            checkin = _create(plan, key=key, digest=digest)
+            if rollcall:
+                _audit_rollcall(plan, checkin)
+            return checkin
     except IntegrityError:
-        try:
-            with transaction.atomic():
-                _clear_the_way(plan.person, plan.shift, now=plan.now)
-                checkin = _create(plan)
-        except IntegrityError:
-            # A concurrent request for the same member won the unique constraint: answer as
-            # if this one had come second.
-            existing = (
-                CheckIn.objects.filter(person=plan.person, voided_at__isnull=True)
-                .filter(shift=plan.shift)
-                .first()
-            )
-            if existing is None:
-                raise CheckInRefused("busy") from None
-            error = CheckInRefused("already_here", time=_local(existing.at))
-            error.extra = {"checkin": existing.pk}
-            raise error from None
-    if plan.method == CheckIn.Method.ROLLCALL:
-        audit.record(
-            action="duty.rollcall",
-            actor=plan.actor,
-            obj=checkin,
-            detail={"person": plan.person.pk, "shift": plan.shift.pk},
+        # A concurrent request for the same member won: a twin of this one (same key), or
+        # another check-in for the window; answer as if this one had come second.
+        if (found := checkin_by_key(plan.person, key)) is not None:
+            return replay(found, digest)
+        existing = (
+            CheckIn.objects.filter(person=plan.person, voided_at__isnull=True)
+            .filter(shift=plan.shift)
+            .first()
         )
-    return checkin
+        if existing is None:
+            raise CheckInRefused("busy") from None
+        error = CheckInRefused("already_here", time=_local(existing.at))
+        error.extra = {"checkin": existing.pk}
+        raise error from None
+
+
+def _audit_rollcall(plan: CheckInPlan, checkin: CheckIn) -> None:
+    audit.record(
+        action="duty.rollcall",
+        actor=plan.actor,
+        obj=checkin,
+        detail={"person": plan.person.pk, "shift": plan.shift.pk},
+    )
 
 
 def check_in(
@@ -326,6 +367,8 @@ def check_in(
     now: dt.datetime | None = None,
 ) -> CheckIn:
     """A member checks in at a post (by its QR poster, by location, or a lead's roll call)."""
+    if post.is_void:
+        raise CheckInRefused("post_void")
     return check_in_record(
         check_in_plan(
             actor=actor,
@@ -337,175 +380,6 @@ def check_in(
             now=now,
         )
     )
-
-
-# -- reads on the check-in path ----------------------------------------------------------------
-# In a peak window every member of a city checks in within minutes (bench/checkin.py measures
-# it). The ORM's cost on this path is building SQL, not running it: about half a millisecond of
-# CPU per query against a twentieth for the statement itself. So the reads every check-in makes
-# are written once, here, in SQL that SQLite and PostgreSQL both run, and they fill narrow model
-# instances (the fields listed; any other field loads on access, as with ``only()``). Writes stay
-# in the ORM.
-
-
-def _narrow(model: type[M], row: dict[str, Any]) -> M:
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in row]
-    return model.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
-
-
-def _db_time(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _py_time(value: Any) -> Any:
-    """A datetime column's value as the ORM returns it (SQLite gives naive UTC, or text)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if isinstance(value, dt.datetime) and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
-    return value
-
-
-def _py_decimal(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-def _one(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row: tuple[Any, ...] | None = cursor.fetchone()
-        return row
-
-
-_MEMBER_SQL = """
-SELECT id, force_type FROM people_person
- WHERE user_id = %s AND voided_at IS NULL ORDER BY id LIMIT 1
-"""
-
-_POST_SQL = """
-SELECT p.id, p.name, p.latitude, p.longitude, p.geofence_m, p.school_id,
-       s.unit_id, u.name, u.region_id, r.code, r.path, r.parent_id
-  FROM posts_post p
-  JOIN posts_school s ON s.id = p.school_id
-  JOIN orgs_unit u ON u.id = s.unit_id
-  JOIN orgs_region r ON r.id = u.region_id
- WHERE p.voided_at IS NULL AND {match}
-"""
-
-# The window open for check-in at a moment is the post's earliest-starting shift that has not
-# ended, if it starts soon enough (the caller checks, with the city's early minutes); the
-# member's assignment to it comes along.
-_WINDOW_SQL = """
-SELECT s.id, s.day, s.start, s."end", s.starts_at, s.ends_at,
-       (SELECT a.id FROM roster_assignment a
-         WHERE a.shift_id = s.id AND a.person_id = %s AND a.dropped_at IS NULL
-         ORDER BY a.id LIMIT 1)
-  FROM roster_shift s
- WHERE s.post_id = %s AND s.cancelled_at IS NULL AND s.ends_at >= %s
- ORDER BY s.starts_at, s.id LIMIT 1
-"""
-
-
-def checkin_member_of(user: Any) -> Person | None:
-    """The live member record of this login (as ``roster.selectors.person_of``), narrow: the
-    fields a check-in uses."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    row = _one(_MEMBER_SQL, [user.pk])
-    if row is None:
-        return None
-    pk, force_type = row
-    return _narrow(
-        Person, {"id": pk, "user_id": user.pk, "force_type": force_type, "voided_at": None}
-    )
-
-
-def checkin_post(*, post_id: int | None = None, qr_token: str = "") -> Post | None:
-    """The live post a member names by id or by its QR poster's token (as
-    ``selectors.post_for_checkin``), narrow, with its school's unit and region."""
-    if qr_token:
-        row = _one(_POST_SQL.format(match="p.qr_token = %s"), [qr_token])
-    elif post_id:
-        row = _one(_POST_SQL.format(match="p.id = %s"), [post_id])
-    else:
-        return None
-    if row is None:
-        return None
-    pk, name, lat, lng, radius, school_id, unit_id, unit_name, region_id, code, path, parent = row
-    region = _narrow(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent})
-    unit = _narrow(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
-    unit.region = region
-    school = _narrow(School, {"id": school_id, "unit_id": unit_id})
-    school.unit = unit
-    post = _narrow(
-        Post,
-        {
-            "id": pk,
-            "voided_at": None,
-            "school_id": school_id,
-            "name": name,
-            "latitude": _py_decimal(lat),
-            "longitude": _py_decimal(lng),
-            "geofence_m": radius,
-        },
-    )
-    post.school = school
-    return post
-
-
-_RULES_FIELDS = DutyRules._meta.concrete_fields
-
-
-def _rules_for(region: Region) -> DutyRules:
-    """``rules.duty_rules_for`` in one plain statement: the rules of the nearest region up the
-    tree that has them; the defaults otherwise."""
-    codes = [code for code in region.path.strip("/").split("/") if code]
-    if not codes:
-        return DutyRules(region=region)
-    columns = ", ".join(f"r.{connection.ops.quote_name(f.column)}" for f in _RULES_FIELDS)
-    marks = ", ".join(["%s"] * len(codes))
-    # Only column names from the model and placeholders are formatted in; values are parameters.
-    sql = (
-        f"SELECT {columns}, g.code FROM duty_dutyrules r "  # noqa: S608
-        f"JOIN orgs_region g ON g.id = r.region_id WHERE g.code IN ({marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, codes)
-        found = {row[-1]: row[:-1] for row in cursor.fetchall()}
-    for code in reversed(codes):
-        if code in found:
-            values = [
-                _py_time(v) if isinstance(f, models.DateTimeField) else v
-                for f, v in zip(_RULES_FIELDS, found[code], strict=True)
-            ]
-            return DutyRules.from_db(DEFAULT_DB_ALIAS, [f.attname for f in _RULES_FIELDS], values)
-    return DutyRules(region=region)
-
-
-def _window_and_assignment(
-    post_id: int, person_id: int, at: dt.datetime, *, early_minutes: int
-) -> tuple[Shift, int | None] | None:
-    """``window_at`` and the member's live assignment to that shift, in one statement."""
-    row = _one(_WINDOW_SQL, [person_id, post_id, _db_time(at)])
-    if row is None:
-        return None
-    pk, day, start, end, starts_at, ends_at, assignment_id = row
-    starts_at, ends_at = _py_time(starts_at), _py_time(ends_at)
-    if starts_at > at + dt.timedelta(minutes=early_minutes):
-        return None
-    shift = _narrow(
-        Shift,
-        {
-            "id": pk,
-            "post_id": post_id,
-            "day": day,
-            "start": start,
-            "end": end,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-        },
-    )
-    return shift, assignment_id
 
 
 def check_out(

@@ -53,13 +53,12 @@ def rows_of(db: loadkit.Database, members: list[loadkit.Member]) -> dict[int, li
 
 
 def keys_of(db: loadkit.Database, members: list[loadkit.Member]) -> int:
-    users = {m.user for m in members}
+    """Check-ins that carry their client's key (stored with the row itself)."""
+    people = {m.person for m in members}
     return sum(
         1
-        for (user,) in db.query(
-            "SELECT user_id FROM duty_idempotencyrecord WHERE endpoint = %s", ["checkin"]
-        )
-        if user in users
+        for (person,) in db.query("SELECT person_id FROM duty_checkin WHERE client_key <> ''")
+        if person in people
     )
 
 

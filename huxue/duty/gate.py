@@ -1,0 +1,217 @@
+"""The reads every check-in makes, as few round trips as the rules allow.
+
+In a peak window a whole city checks in within minutes, and on this path the cost of a query is
+mostly its round trip and the ORM's building of it, not the database's work (bench/checkin.py
+measures the endpoint against a bare INSERT). So a check-in reads twice:
+
+- ``member_for_token``: the API token, its user, the user's live member record and whether any of
+  the user's roles may write check-ins, in one ORM query (the authentication of the endpoint);
+- ``gate_view``: the post (by id or QR token) with its school's unit and region, the city's duty
+  rules (the nearest region up the tree that has them), the post's earliest shift not yet over and
+  the member's live assignment to it, in one SQL statement that SQLite and PostgreSQL both run.
+
+It fills narrow model instances (the columns read; any other field loads on access).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from huxue.duty.models import CheckIn, DutyRules
+from huxue.orgs import roles
+from huxue.orgs.models import Region, Unit, User
+from huxue.people.models import Person
+from huxue.posts.models import Post, School
+from huxue.roster.models import Shift
+
+M = TypeVar("M", bound=models.Model)
+
+# The roles that may write check-ins (a member their own; leads at roll call).
+CHECKIN_WRITERS = sorted(r for r in roles.PERMISSIONS if roles.allows(r, "checkin", "write"))
+
+
+_PERSON_COLUMNS = ("id", "name", "force_type", "unit_id", "user_id")
+_USER_COLUMNS = ("id", "username", "display_name", "is_active", "is_staff", "is_superuser")
+
+
+def member_for_token(key: str) -> Person | None:
+    """The live member record behind an API token whose user is active, with the user loaded
+    and ``may_check_in`` set; None when the token is not a member's. One statement."""
+    writers = ", ".join(["%s"] * len(CHECKIN_WRITERS))
+    sql = (
+        f"SELECT {_columns('p', list(_PERSON_COLUMNS))}, "  # noqa: S608
+        f"{_columns('u', list(_USER_COLUMNS))}, "
+        "EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = u.id"
+        f" AND m.role IN ({writers})) "
+        "FROM authtoken_token t JOIN orgs_user u ON u.id = t.user_id "
+        "JOIN people_person p ON p.user_id = u.id "
+        "WHERE t.key = %s AND u.is_active AND p.voided_at IS NULL ORDER BY p.id LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*CHECKIN_WRITERS, key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    n = len(_PERSON_COLUMNS)
+    person = _narrow(
+        Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None}
+    )
+    user = _narrow(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
+    user.is_active = bool(user.is_active)
+    person.user = user
+    person.may_check_in = bool(row[-1])  # type: ignore[attr-defined]
+    return person
+
+
+def checkin_by_key(person: Person, key: str) -> CheckIn | None:
+    """The check-in this member made with this client key, if any (a retry's first answer)."""
+    if not key:
+        return None
+    return (
+        CheckIn.objects.filter(person=person, client_key=key)
+        .select_related("post__school__unit", "shift")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class GateView:
+    post: Post
+    rules: DutyRules
+    shift: Shift | None  # the post's earliest shift not over at the moment asked about
+    assignment_id: int | None  # the member's live assignment to it
+
+
+def _narrow(model: type[M], row: dict[str, Any]) -> M:
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in row]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
+
+
+def _py_time(value: Any) -> Any:
+    """A datetime column's value as the ORM returns it (SQLite gives naive UTC, or text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _py_value(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return _py_time(value)
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if isinstance(field, models.TimeField) and isinstance(value, str):
+        return dt.time.fromisoformat(value)
+    if isinstance(field, models.DecimalField):
+        return Decimal(str(value))
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    return value
+
+
+_POST_COLUMNS = ("id", "name", "latitude", "longitude", "geofence_m", "school_id")
+_SHIFT_COLUMNS = ("id", "day", "start", "end", "starts_at", "ends_at")
+_RULES_FIELDS = [f for f in DutyRules._meta.concrete_fields]
+
+
+def _columns(alias: str, names: list[str]) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(n)}" for n in names)
+
+
+def _sql(match: str) -> str:
+    rules = _columns("dr", [f.column for f in _RULES_FIELDS])
+    # Only column names from the models are formatted in; every value is a parameter.
+    return (
+        f"SELECT {_columns('p', list(_POST_COLUMNS))}, s.unit_id, u.name, u.region_id, "  # noqa: S608
+        f"g.code, g.path, g.parent_id, {rules}, {_columns('sh', list(_SHIFT_COLUMNS))}, "
+        "(SELECT a.id FROM roster_assignment a WHERE a.shift_id = sh.id AND a.person_id = %s "
+        " AND a.dropped_at IS NULL ORDER BY a.id LIMIT 1) "
+        "FROM posts_post p "
+        "JOIN posts_school s ON s.id = p.school_id "
+        "JOIN orgs_unit u ON u.id = s.unit_id "
+        "JOIN orgs_region g ON g.id = u.region_id "
+        "LEFT JOIN duty_dutyrules dr ON dr.id = ("
+        " SELECT d2.id FROM duty_dutyrules d2 JOIN orgs_region g2 ON g2.id = d2.region_id"
+        " WHERE g.path LIKE g2.path || '%%' ORDER BY length(g2.path) DESC LIMIT 1) "
+        "LEFT JOIN roster_shift sh ON sh.id = ("
+        " SELECT s2.id FROM roster_shift s2 WHERE s2.post_id = p.id"
+        " AND s2.cancelled_at IS NULL AND s2.ends_at >= %s ORDER BY s2.starts_at, s2.id LIMIT 1) "
+        f"WHERE p.voided_at IS NULL AND {match}"
+    )
+
+
+_BY_ID = _sql("p.id = %s")
+_BY_QR = _sql("p.qr_token = %s")
+
+
+def gate_view(
+    *, post_id: int | None = None, qr_token: str = "", person_id: int, at: dt.datetime
+) -> GateView | None:
+    """The live post named by id or QR token, its rules, its shift at ``at`` and the member's
+    assignment to it (see the module's docstring); None when there is no such live post."""
+    match: str | int
+    if qr_token:
+        sql, match = _BY_QR, qr_token
+    elif post_id:
+        sql, match = _BY_ID, post_id
+    else:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [person_id, connection.ops.adapt_datetimefield_value(at), match])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    post_row = dict(zip(_POST_COLUMNS, values[:6], strict=True))
+    unit_id, unit_name, region_id, code, path, parent_id = values[6:12]
+    rules_values = values[12 : 12 + len(_RULES_FIELDS)]
+    shift_values = values[12 + len(_RULES_FIELDS) : 12 + len(_RULES_FIELDS) + 6]
+    assignment_id = values[-1]
+
+    region = _narrow(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent_id})
+    unit = _narrow(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
+    unit.region = region
+    school = _narrow(School, {"id": post_row["school_id"], "unit_id": unit_id})
+    school.unit = unit
+    post_fields = {f.attname: f for f in Post._meta.concrete_fields}
+    post = _narrow(
+        Post,
+        {
+            **{k: _py_value(post_fields[k], v) for k, v in post_row.items()},
+            "voided_at": None,
+        },
+    )
+    post.school = school
+    if rules_values[0] is None:
+        rules = DutyRules(region=region)
+    else:
+        rules = DutyRules.from_db(
+            DEFAULT_DB_ALIAS,
+            [f.attname for f in _RULES_FIELDS],
+            [_py_value(f, v) for f, v in zip(_RULES_FIELDS, rules_values, strict=True)],
+        )
+    shift = None
+    if shift_values[0] is not None:
+        shift_fields = {f.attname: f for f in Shift._meta.concrete_fields}
+        shift = _narrow(
+            Shift,
+            {
+                **{
+                    name: _py_value(shift_fields[name], v)
+                    for name, v in zip(_SHIFT_COLUMNS, shift_values, strict=True)
+                },
+                "post_id": post.pk,
+            },
+        )
+        shift.post = post
+    return GateView(post=post, rules=rules, shift=shift, assignment_id=assignment_id)
