@@ -150,6 +150,8 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Idle timeout: the session expires after this many idle minutes; every request renews it.
 SESSION_COOKIE_AGE = env_int("HUXUE_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# The live board's tiles refresh this often (seconds).
+HUXUE_BOARD_POLL_SECONDS = env_int("HUXUE_BOARD_POLL_SECONDS", 15)
 # Accounts that are only duty members (huxue.web.sessions): days, renewed on use.
 HUXUE_MEMBER_SESSION_DAYS = env_int("HUXUE_MEMBER_SESSION_DAYS", 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
