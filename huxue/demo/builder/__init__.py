@@ -17,11 +17,19 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huxue.core import audit
 from huxue.core.models import AuditEvent
 from huxue.demo import data
+from huxue.demo.builder.history import (
+    HISTORY_END,
+    HISTORY_START,
+    recent_history,
+    recent_weeks,
+    write_history,
+)
 from huxue.demo.builder.people import plan_people, write_people
 from huxue.demo.builder.places import EDUCATION_KEY, plan_places, write_places
 from huxue.demo.builder.roster import write_roster
@@ -138,6 +146,46 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
                     "s": lap(),
                 }
             )
+        city = places.regions[data.CITY[0]]
+        history = write_history(seed, city=city)
+        past = history.counts
+        say(
+            _(
+                "Wrote the duty history %(start)s – %(end)s: %(closures)d epidemic closures, "
+                "%(runs)d weekly rosters with %(assignments)d rostered members on %(shifts)d "
+                "shifts, and %(checkins)d check-ins over %(days)d school days (%(s).1f s)."
+            )
+            % {
+                "start": HISTORY_START.isoformat(),
+                "end": HISTORY_END.isoformat(),
+                "closures": history.closures,
+                "runs": past.runs,
+                "assignments": past.assignments,
+                "shifts": past.shifts,
+                "checkins": past.checkins,
+                "days": past.days,
+                "s": lap(),
+            }
+        )
+        recent = recent_history(seed, city=city)
+        if recent.skipped:
+            say(_("Recent duty history skipped: %(why)s") % {"why": recent.skipped})
+        else:
+            start, end = recent_weeks(timezone.localdate())
+            say(
+                _(
+                    "Wrote the recent weeks %(start)s – %(end)s: %(shifts)d shifts, %(assignments)d "
+                    "rostered members and %(checkins)d check-ins up to yesterday (%(s).1f s)."
+                )
+                % {
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
+                    "shifts": recent.shifts,
+                    "assignments": recent.assignments,
+                    "checkins": recent.checkins,
+                    "s": lap(),
+                }
+            )
         audit.record(
             action=MARKER_ACTION,
             object_type="demo.city",
@@ -150,6 +198,7 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
                 "people": people.count,
                 "consents": people.consents,
                 "logins": sorted(users),
+                "checkins": past.checkins + recent.checkins,
             },
         )
     return Outcome(built=True, seed=seed, seconds=time.monotonic() - started)

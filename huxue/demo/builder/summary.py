@@ -11,7 +11,9 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from huxue.demo import data
+from huxue.demo.builder.history import HISTORY_END, HISTORY_START
 from huxue.demo.builder.users import DEMO_LOGINS, PASSWORD
+from huxue.duty.stats import person_times_total
 from huxue.orgs.models import Region, Unit, User
 from huxue.orgs.roles import Role
 from huxue.people.forces import ForceType
@@ -38,6 +40,7 @@ class CityCounts:
     members: int
     members_by_force: dict[str, int]
     consents: int
+    person_times: int  # accepted check-ins from HISTORY_START to HISTORY_END (the source's figure)
 
 
 def city_counts() -> CityCounts:
@@ -65,6 +68,7 @@ def city_counts() -> CityCounts:
         members=people.count(),
         members_by_force=by_force,
         consents=Consent.objects.filter(person__in=people, withdrawn_at__isnull=True).count(),
+        person_times=person_times_total(region=city, start=HISTORY_START, end=HISTORY_END),
     )
 
 
@@ -149,6 +153,13 @@ def write_summary(out: Writer) -> None:
     forces = dict(ForceType.choices)
     rows += [["  " + str(forces[ft]), f"{n:,}"] for ft, n in counts.members_by_force.items()]
     rows += [[_("volunteers' consent records"), f"{counts.consents:,}"]]
+    rows += [
+        [
+            _("person-times %(start)s – %(end)s, counted from check-ins")
+            % {"start": HISTORY_START.isoformat(), "end": HISTORY_END.isoformat()},
+            f"{counts.person_times:,}",
+        ]
+    ]
     for line in table(rows, right=[1]):
         out.write("  " + line + "\n")
 

@@ -14,10 +14,11 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
+from huxue.calendar.models import Closure
 from huxue.core import audit
 from huxue.core.models import AuditEvent
 from huxue.core.validators import validate_id_number, validate_phone
@@ -25,8 +26,9 @@ from huxue.demo import data
 from huxue.demo.builder import Outcome, build_city
 from huxue.demo.builder.people import plan_people
 from huxue.demo.builder.places import plan_places
-from huxue.demo.builder.summary import city_counts, login_lines
+from huxue.demo.builder.summary import city_counts, login_lines, write_summary
 from huxue.demo.builder.users import DEMO_LOGINS, PASSWORD
+from huxue.duty.models import CheckIn
 from huxue.orgs.models import Region, Unit, User
 from huxue.orgs.roles import Role
 from huxue.people.forces import VOLUNTEER_TYPES
@@ -55,6 +57,9 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Built]:
     ):
         out = io.StringIO()
         outcome = build_city(seed=SEED, stdout=out)
+        # Check the deferred foreign keys of the build's rows once, here: left pending, each
+        # test's end would check them all again (on PostgreSQL some 15 s a test).
+        connection.check_constraints()
         yield Built(outcome, out.getvalue())
         transaction.set_rollback(True)
 
@@ -244,10 +249,12 @@ def test_the_command_prints_every_login_and_counts_from_the_database(demo: Built
 def test_next_weeks_roster_is_solved_checked_and_published(demo: Built) -> None:
     from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift
 
-    [run] = RosterRun.objects.all()
-    assert (run.start, run.end) == (dt.date(2026, 11, 30), dt.date(2026, 12, 4))
-    assert Shift.objects.count() == 2220  # 222 posts, two windows, five school days
-    live = Assignment.objects.filter(dropped_at__isnull=True)
+    monday, friday = dt.date(2026, 11, 30), dt.date(2026, 12, 4)
+    [run] = RosterRun.objects.filter(start__gte=monday)
+    assert (run.start, run.end) == (monday, friday)
+    week = Shift.objects.filter(day__gte=monday, day__lte=friday)
+    assert week.count() == 2220  # 222 posts, two windows, five school days
+    live = Assignment.objects.filter(shift__in=week, dropped_at__isnull=True)
     assert run.filled == live.count() > 0 and run.slots == run.filled + sum(
         u["missing"] for u in run.unfilled
     )
@@ -259,6 +266,59 @@ def test_next_weeks_roster_is_solved_checked_and_published(demo: Built) -> None:
         "cap_or_busy",
         "not_chosen",
     }
-    assert RosterVersion.objects.filter(version=1).count() == 100
+    assert RosterVersion.objects.filter(version=1, start=monday).count() == 100
     per_member = Counter(live.values_list("person_id", flat=True))
     assert max(per_member.values()) <= 3  # the default weekly cap
+
+
+def test_the_history_holds_the_source_figures(demo: Built) -> None:
+    from huxue.duty.stats import person_times_total
+
+    city = Region.objects.get(code="230900")
+    start, end = dt.date(2019, 1, 1), dt.date(2022, 2, 23)
+    assert person_times_total(region=city, start=start, end=end) == 169_600
+    assert city_counts().person_times == 169_600 and city_counts().posts == 222
+    out = io.StringIO()
+    write_summary(out)
+    assert re.search(r"2019-01-01 \S+ 2022-02-23.* 169,600\n", out.getvalue())
+    period = CheckIn.objects.filter(day__gte=start, day__lte=end)
+    assert period.count() == 169_600  # none voided
+    assert not CheckIn.objects.filter(checked_out_at__isnull=True).exists()
+    assert not CheckIn.objects.filter(at__lt=F("post__created_at")).exists()
+    # the pilot first, then every post by the end of 2019
+    before = period.filter(day__lt=data.ROLLOUT)
+    assert before.exists()
+    assert set(before.values_list("post__school__unit__name", flat=True)) == {data.PILOT_SCHOOL}
+    staffed = period.order_by().values("post").distinct()
+    assert staffed.count() == 222
+    # most were staffed from the day they opened; a gate that needs teachers or volunteers
+    # waited until some of the school's own had been vetted and trained
+    assert staffed.filter(day__lte=dt.date(2019, 12, 31)).count() > 190
+    assert not Post.objects.filter(created_at__gt=dt.datetime(2019, 12, 31, tzinfo=dt.UTC)).exists()
+    # the epidemic spring of 2020: closures, and no duty while the primary schools were shut
+    assert Closure.objects.filter(start=dt.date(2020, 3, 1)).count() == 100
+    assert not period.filter(
+        day__gte=dt.date(2020, 3, 1),
+        day__lte=dt.date(2020, 5, 31),
+        post__school__stage=School.Stage.PRIMARY,
+    ).exists()
+    assert not period.filter(day__gte=dt.date(2020, 1, 16), day__lte=dt.date(2020, 4, 6)).exists()
+    # every non-walk-in check-in is on the roster
+    assert not period.filter(is_walkin=False, assignment__isnull=True).exists()
+    years = dict(period.values_list("day__year").annotate(n=Count("id")))
+    assert set(years) == {2019, 2020, 2021, 2022} and years[2021] > years[2019]
+
+
+def test_the_recent_weeks_have_rosters_and_check_ins_up_to_yesterday(demo: Built) -> None:
+    from huxue.roster.models import RosterRun, RosterVersion, Shift
+
+    this_week = Shift.objects.filter(day__gte=dt.date(2026, 11, 23), day__lte=dt.date(2026, 11, 29))
+    assert this_week.count() == 2220
+    recent = CheckIn.objects.filter(day__gte=dt.date(2026, 11, 2))
+    assert recent.count() > 10_000
+    assert recent.latest("day").day == dt.date(2026, 11, 27)  # Friday; today is a Saturday
+    assert RosterRun.objects.filter(start__gte=dt.date(2026, 11, 2)).count() == 5
+    assert RosterVersion.objects.filter(start=dt.date(2026, 11, 23)).count() == 100
+    member = Person.objects.get(user__username="demo_member")
+    assert member.checkins.filter(day__lte=dt.date(2022, 2, 23)).exists()
+    assert member.checkins.filter(day__gte=dt.date(2026, 11, 2)).exists()
