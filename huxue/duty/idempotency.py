@@ -1,4 +1,6 @@
-"""Answers kept for client retries (the ``Idempotency-Key`` header).
+"""Answers kept for client retries (the ``Idempotency-Key`` header) of writes other than the
+check-in itself (check-out): a check-in carries its key on its own row (``CheckIn.client_key``,
+see ``services.check_in_record``), which saves the hottest path a second INSERT.
 
 ``once`` runs a write and stores its answer in the same transaction, keyed by (user, key). A retry
 with the same key and body gets the stored answer; the same key with another body is refused (422);
@@ -7,8 +9,8 @@ unique constraint, its transaction (and its write) roll back, and it answers wit
 
 The stored answer is looked up only when the write fails, not before it: a first attempt (nearly
 every request) costs no extra query. A retry's write fails too — refused because the first one's
-check-in is there, or, if it could be written again, rolled back with its duplicate key — and the
-lookup then finds the first answer. Either way nothing of the retry's write survives.
+effect is there (a check-out already made), or, if it could be written again, rolled back with its
+duplicate key — and the lookup then finds the first answer. Either way nothing of the retry's write survives.
 """
 
 from __future__ import annotations
@@ -38,10 +40,6 @@ class Answer:
 
 class KeyReused(Exception):
     """The same key came with a different request."""
-
-
-class KeyInFlight(Exception):
-    """The first request with this key has not finished (only possible when it failed midway)."""
 
 
 def request_hash(endpoint: str, body: dict[str, Any]) -> str:
