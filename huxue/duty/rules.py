@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from huxue.duty.models import DutyRules
@@ -14,7 +13,6 @@ from huxue.orgs.models import Region
 
 # A phone clock this far behind the server is a check-in that waited in an offline queue.
 DELAY_TOLERANCE = dt.timedelta(minutes=2)
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def duty_rules_for(region: Region) -> DutyRules:
@@ -28,14 +26,6 @@ def duty_rules_for(region: Region) -> DutyRules:
         if code in found:
             return found[code]
     return DutyRules(region=region)
-
-
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def radius_m(rules: DutyRules, post_radius_m: int) -> int:

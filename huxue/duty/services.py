@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
+from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.gate import checkin_by_key, gate_view
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
     Verdict,
     Window,
-    distance_m,
     duty_rules_for,
     effective_time,
     judge,

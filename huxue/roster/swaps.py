@@ -9,7 +9,6 @@ ranking of substitutes, swaps and manual additions all share.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
+from huxue.core.geo import distance_m
 from huxue.notify.services import notify_cancel, notify_enqueue
 from huxue.orgs import access
 from huxue.people.models import Person
@@ -88,14 +88,6 @@ def rank_substitutes(candidates: Iterable[Candidate], *, group: str) -> list[Can
         eligible,
         key=lambda c: (c.week_shifts, not c.home, round(c.distance_km, 3), c.name, c.person_id),
     )
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine), good enough to rank who lives nearer a gate."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _pool(shift: Shift, *, school_only: bool) -> Q:
@@ -170,7 +162,7 @@ def candidates_for(
                 week_shifts=len(others),
                 weekly_cap=cap,
                 home=home is not None and home.pk == shift.post.school_id,
-                distance_km=distance_km(float(home.latitude), float(home.longitude), lat, lng)
+                distance_km=distance_m(float(home.latitude), float(home.longitude), lat, lng) / 1000
                 if home
                 else 1e6,
                 void=person.is_void,

@@ -55,9 +55,10 @@ from django.utils import timezone
 from huxue.calendar.models import Closure
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates, terms_for_region
 from huxue.calendar.services import closure_create
+from huxue.core.geo import distance_m, offset
 from huxue.demo import data
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import Window, distance_m, duty_rules_for, judge, radius_m
+from huxue.duty.rules import Window, duty_rules_for, judge, radius_m
 from huxue.orgs.models import Membership, Region, Unit
 from huxue.orgs.roles import Role
 from huxue.people.forces import GROUP_OF, ForceGroup, ForceType
@@ -664,10 +665,8 @@ def _utc(day: dt.date, at: dt.time) -> dt.datetime:
 
 def _near(lat: float, lon: float, metres: float, rng: random.Random) -> tuple[Decimal, Decimal]:
     bearing = rng.uniform(0, 2 * math.pi)
-    north, east = metres * math.cos(bearing), metres * math.sin(bearing)
-    dlat = north / 111_320
-    dlon = east / (111_320 * math.cos(math.radians(lat)))
-    return Decimal(f"{lat + dlat:.6f}"), Decimal(f"{lon + dlon:.6f}")
+    there = offset(lat, lon, metres * math.cos(bearing), metres * math.sin(bearing))
+    return Decimal(f"{there[0]:.6f}"), Decimal(f"{there[1]:.6f}")
 
 
 class _Writer:

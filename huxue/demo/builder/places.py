@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from huxue.core.geo import offset
 from huxue.demo import data
 from huxue.orgs.models import Region, Unit
 from huxue.orgs.services import region_create, unit_create
@@ -19,7 +20,6 @@ from huxue.posts.models import School
 from huxue.posts.services import Window, parse_windows, post_create, school_create
 
 Stage = School.Stage
-KM_PER_DEGREE = 111.2
 
 BUREAU_KEY = "bureau"
 EDUCATION_KEY = "education"
@@ -102,17 +102,11 @@ def _coordinate(value: float) -> Decimal:
     return Decimal(f"{value:.6f}")
 
 
-def _offset(lat: float, lon: float, north_m: float, east_m: float) -> tuple[float, float]:
-    dlat = north_m / (KM_PER_DEGREE * 1000)
-    dlon = east_m / (KM_PER_DEGREE * 1000 * math.cos(math.radians(lat)))
-    return lat + dlat, lon + dlon
-
-
 def _scatter(rng: random.Random, lat: float, lon: float, radius_km: float) -> tuple[float, float]:
     """A point uniformly inside a disc around (lat, lon)."""
     r = radius_km * 1000 * math.sqrt(rng.random())
     theta = rng.uniform(0, 2 * math.pi)
-    return _offset(lat, lon, r * math.sin(theta), r * math.cos(theta))
+    return offset(lat, lon, r * math.sin(theta), r * math.cos(theta))
 
 
 def _stage_mix(count: int) -> list[str]:
@@ -165,7 +159,7 @@ def _district_schools(
         for town in towns:
             distance = rng.uniform(0.5, 1.0) * data.TOWNSHIP_RADIUS_KM
             bearing = rng.uniform(0, 2 * math.pi)
-            centres[town] = _offset(
+            centres[town] = offset(
                 district.latitude,
                 district.longitude,
                 distance * 1000 * math.sin(bearing),
@@ -292,7 +286,7 @@ def _posts(rng: random.Random, school: SchoolSpec, gates: int) -> list[PostSpec]
     lat0, lon0 = float(school.latitude), float(school.longitude)
     for index, (name, direction) in enumerate(names):
         north, east = data.GATE_OFFSETS[direction]
-        lat, lon = _offset(lat0, lon0, north + rng.uniform(-10, 10), east + rng.uniform(-10, 10))
+        lat, lon = offset(lat0, lon0, north + rng.uniform(-10, 10), east + rng.uniform(-10, 10))
         main = index == 0
         geofence = 200 if school.township else 150 if main else 100
         posts.append(

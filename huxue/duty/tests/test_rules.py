@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
+from huxue.core.geo import distance_m, offset
 from huxue.duty.models import DutyRules
-from huxue.duty.rules import Window, distance_m, effective_time, is_outside, judge
+from huxue.duty.rules import Window, effective_time, is_outside, judge
 
 T0 = dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
 WINDOW = Window(T0, T0 + dt.timedelta(hours=1))
@@ -111,3 +112,8 @@ def test_distance_is_metres_on_the_ground():
     # 0.01° of latitude is about 1.11 km anywhere.
     assert 1105 < distance_m(45.77, 131.0, 45.78, 131.0) < 1115
     assert distance_m(45.77, 131.0, 45.77, 131.0) == 0
+
+
+def test_an_offset_lands_that_far_away():
+    there = offset(45.77, 131.0, north_m=300, east_m=400)
+    assert abs(distance_m(45.77, 131.0, *there) - 500) < 1

@@ -7,7 +7,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huxue.roster.swaps import Candidate, distance_km, rank_substitutes, substitute_problem
+from huxue.core.geo import distance_m
+from huxue.roster.swaps import Candidate, rank_substitutes, substitute_problem
 
 BASE = Candidate(
     person_id=1,
@@ -94,4 +95,4 @@ def test_every_ranked_member_is_eligible_and_week_load_never_decreases(
 
 def test_distance_is_about_right() -> None:
     # 七台河 centre to 勃利县 seat, about 33 km apart
-    assert 30 < distance_km(45.77, 131.00, 45.75, 130.57) < 36
+    assert 30_000 < distance_m(45.77, 131.00, 45.75, 130.57) < 36_000
