@@ -24,13 +24,11 @@ from rest_framework.response import Response
 
 from huxue.api.base import ScopedViewSet, id_filter
 from huxue.duty.gate import checkin_by_key, member_for_token
-from huxue.duty.idempotency import KEY_MAX, Answer, once, request_hash
-from huxue.duty.idempotency import KeyReused as StoredKeyReused
+from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once, request_hash
 from huxue.duty.models import CheckIn
 from huxue.duty.selectors import checkin_for, checkins_visible_to
 from huxue.duty.services import (
     CheckInRefused,
-    KeyReused,
     Position,
     check_in_plan,
     check_in_record,
@@ -205,7 +203,7 @@ def _run(
         answer = once(
             user=request.user, key=key, endpoint=endpoint, body=body, work=work, prepare=prepare
         )
-    except StoredKeyReused:
+    except KeyReused:
         return _key_reused()
     except CheckInRefused as exc:
         return _refusal(exc)

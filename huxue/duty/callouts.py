@@ -27,13 +27,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huxue.core import audit
-from huxue.duty.alerts import window_text
+from huxue.duty.alerts import shift_url, window_text
 from huxue.duty.models import CallOut
 from huxue.notify.services import notify_cancel, notify_enqueue
 from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, Shift
-from huxue.roster.swaps import PROBLEM_TEXT, candidates_for, substitute_problem
+from huxue.roster.swaps import (
+    PROBLEM_TEXT,
+    assignment_place,
+    candidates_for,
+    substitute_problem,
+)
 
 LIVE = (CallOut.Status.PENDING, CallOut.Status.ACCEPTED)
 
@@ -225,10 +230,12 @@ def callout_answer(*, actor: Any, callout: CallOut, accept: bool) -> CallOut:
                     problem = _problem(shift, person, callout.group)
                     if problem:
                         raise ValidationError(PROBLEM_TEXT[problem], code=problem)
-                    assignment = Assignment.objects.create(
+                    # The roster's own write: the member is told and reminded, and it is
+                    # audited as a substitute's assignment.
+                    assignment = assignment_place(
+                        actor=actor,
                         shift=shift,
                         person=person,
-                        group=person.force_group,
                         source=Assignment.Source.SUBSTITUTE,
                         locked=True,
                     )
@@ -251,7 +258,7 @@ def callout_answer(*, actor: Any, callout: CallOut, accept: bool) -> CallOut:
                 subject=subject,
                 body=body,
                 callout=callout,
-                url=settings.HUXUE_BASE_URL.rstrip("/") + reverse("duty:shift", args=[shift.pk]),
+                url=shift_url(shift),
             )
             audit.record(
                 action="callout.accept" if accept else "callout.decline",

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -231,13 +231,6 @@ def callout_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("duty:shift", pk=shift.pk)
 
 
-def _today_url() -> str:
-    try:
-        return reverse("duty:today")
-    except NoReverseMatch:
-        return "/duty/"
-
-
 @login_required
 def callout_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The called member's page: what, where, when; accept or decline."""
@@ -266,6 +259,6 @@ def callout_page(request: HttpRequest, pk: int) -> HttpResponse:
             "pending": callout.status == CallOut.Status.PENDING and not over,
             "expired": callout.status == CallOut.Status.EXPIRED
             or (callout.status == CallOut.Status.PENDING and over),
-            "today_url": _today_url(),
+            "today_url": reverse("duty:today"),
         },
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from huxue.core import audit
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.gate import checkin_by_key, gate_view
+from huxue.duty.idempotency import KeyReused
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
     Verdict,
@@ -37,8 +38,6 @@ from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
 from huxue.roster.models import Shift
-
-M = TypeVar("M", bound=models.Model)
 
 REFUSALS = {
     "too_old": gettext_lazy(
@@ -215,8 +214,9 @@ def check_in_plan(
     if view is None:
         raise CheckInRefused("post_void" if post is not None else "no_post")
     rules, shift = view.rules, view.shift
-    # The earliest shift not over at that moment is the window, if it opens soon enough.
-    if shift is None or shift.starts_at > at + dt.timedelta(minutes=rules.early_minutes):
+    # The earliest shift not over at that moment is the window; ``judge`` says whether it is
+    # open yet.
+    if shift is None:
         raise CheckInRefused("no_window")
     post = view.post
     radius = radius_m(rules, post.geofence_m)
@@ -288,10 +288,6 @@ def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
     )
 
 
-class KeyReused(Exception):
-    """The member's client key came with a different request."""
-
-
 def replay(found: CheckIn, digest: str) -> CheckIn:
     if found.request_hash != digest:
         raise KeyReused
@@ -342,7 +338,10 @@ def check_in_record(plan: CheckInPlan, *, key: str = "", digest: str = "") -> Ch
         )
         if existing is None:
             raise CheckInRefused("busy") from None
-        error = CheckInRefused("already_here", time=_local(existing.at))
+        if existing.is_open:
+            error = CheckInRefused("already_here", time=_local(existing.at))
+        else:
+            error = CheckInRefused("already_done")
         error.extra = {"checkin": existing.pk}
         raise error from None
 

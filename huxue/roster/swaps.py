@@ -44,6 +44,9 @@ PROBLEM_TEXT = {
 }
 
 
+NO_HOME_KM = 1e6  # ranks last on distance
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What the ranking needs to know about one member for one shift; no ORM inside."""
@@ -58,8 +61,12 @@ class Candidate:
     week_shifts: int
     weekly_cap: int
     home: bool
-    distance_km: float
+    distance_km: float  # NO_HOME_KM when the member has no home school to measure from
     void: bool = False
+
+    @property
+    def distance_known(self) -> bool:
+        return self.distance_km < NO_HOME_KM
 
 
 def substitute_problem(candidate: Candidate, *, group: str) -> str | None:
@@ -164,7 +171,7 @@ def candidates_for(
                 home=home is not None and home.pk == shift.post.school_id,
                 distance_km=distance_m(float(home.latitude), float(home.longitude), lat, lng) / 1000
                 if home
-                else 1e6,
+                else NO_HOME_KM,
                 void=person.is_void,
             )
         )
@@ -231,6 +238,14 @@ def assignment_add(
     access.require(actor, "write", shift)
     _lock_member(person)
     _check_can_take(shift, person)
+    return assignment_place(actor=actor, shift=shift, person=person, source=source, locked=locked)
+
+
+def assignment_place(
+    *, actor: Any, shift: Shift, person: Person, source: str, locked: bool
+) -> Assignment:
+    """Write an assignment whose rules the caller has checked (with the member's row locked):
+    the member is told, reminded if the roster is already published, and it is audited."""
     assignment = Assignment.objects.create(
         shift=shift, person=person, group=person.force_group, source=source, locked=locked
     )

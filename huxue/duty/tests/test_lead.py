@@ -326,6 +326,13 @@ def test_call_out_accept_and_the_member_checks_in_as_rostered(
         None,
     )
     assert AuditEvent.objects.filter(action="callout.accept", actor_id=sub.user_id).exists()
+    # Written by the roster's own assignment service: audited and the member told.
+    assert AuditEvent.objects.filter(
+        action="assignment.substitute", object_id=str(assignment.pk)
+    ).exists()
+    assert Notification.objects.filter(
+        dedupe_key=f"roster.assigned:assignment:{assignment.pk}", user=sub.user
+    ).exists()
     assert (
         Notification.objects.get(dedupe_key=f"callout:{callout.pk}:answer").user
         == (city.users["school_lead"])
