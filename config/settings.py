@@ -117,6 +117,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("HUXUE_SQLITE_TEST_NAME") or None}
+else:
+    # Statements run through huxue.core.db.planned_cursor are prepared on first use (the
+    # check-in's reads); Django's own cursors never prepare. 0 turns it off (for a pooler).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 0 if env_bool("HUXUE_PG_PREPARED", True) else None
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"

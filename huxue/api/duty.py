@@ -22,7 +22,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from huxue.api.base import ScopedViewSet, id_filter
+from huxue.api.base import FlatSerializer, ScopedViewSet, id_filter
 from huxue.duty.gate import checkin_by_key, member_for_token
 from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once, request_hash
 from huxue.duty.models import CheckIn
@@ -96,7 +96,7 @@ class CheckInOutSerializer(serializers.Serializer):
     checked_out_at = serializers.DateTimeField(allow_null=True)
 
 
-class PositionFields(serializers.Serializer):
+class PositionFields(FlatSerializer):
     device_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="The phone's clock when the member tapped."
     )

@@ -74,6 +74,9 @@ from huxue.api.roster_lead import LeadAssignmentViewSet, LeadShiftViewSet, SwapV
 app_name = "v1"
 
 router = SimpleRouter()
+# Check-ins first: in a peak window a whole city checks in within minutes, and the resolver tries
+# the routes in order.
+router.register("checkins", CheckInViewSet, basename="checkin")
 router.register("people", PersonViewSet, basename="person")
 router.register("schools", SchoolViewSet, basename="school")
 router.register("posts", PostViewSet, basename="post")
@@ -85,7 +88,6 @@ router.register("roster-runs", RosterRunViewSet, basename="rosterrun")
 router.register("roster-versions", RosterVersionViewSet, basename="rosterversion")
 router.register("assignments", LeadAssignmentViewSet, basename="assignment")
 router.register("swaps", SwapViewSet, basename="swap")
-router.register("checkins", CheckInViewSet, basename="checkin")
 
 urlpatterns = [
     path("", include(router.urls)),

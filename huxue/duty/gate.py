@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from huxue.core.db import planned_cursor
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import roles
 from huxue.orgs.models import Region, Unit, User
@@ -41,11 +42,9 @@ _PERSON_COLUMNS = ("id", "name", "force_type", "unit_id", "user_id")
 _USER_COLUMNS = ("id", "username", "display_name", "is_active", "is_staff", "is_superuser")
 
 
-def member_for_token(key: str) -> Person | None:
-    """The live member record behind an API token whose user is active, with the user loaded
-    and ``may_check_in`` set; None when the token is not a member's. One statement."""
+def _member_sql() -> str:
     writers = ", ".join(["%s"] * len(CHECKIN_WRITERS))
-    sql = (
+    return (
         f"SELECT {_columns('p', list(_PERSON_COLUMNS))}, "  # noqa: S608
         f"{_columns('u', list(_USER_COLUMNS))}, "
         "EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = u.id"
@@ -54,7 +53,13 @@ def member_for_token(key: str) -> Person | None:
         "JOIN people_person p ON p.user_id = u.id "
         "WHERE t.key = %s AND u.is_active AND p.voided_at IS NULL ORDER BY p.id LIMIT 1"
     )
-    with connection.cursor() as cursor:
+
+
+def member_for_token(key: str) -> Person | None:
+    """The live member record behind an API token whose user is active, with the user loaded
+    and ``may_check_in`` set; None when the token is not a member's. One statement."""
+    sql = _MEMBER_SQL
+    with planned_cursor() as cursor:
         cursor.execute(sql, [*CHECKIN_WRITERS, key])
         row = cursor.fetchone()
     if row is None:
@@ -89,8 +94,13 @@ class GateView:
     assignment_id: int | None  # the member's live assignment to it
 
 
+_NAMES: dict[tuple[type[models.Model], tuple[str, ...]], list[str]] = {}
+
+
 def _narrow(model: type[M], row: dict[str, Any]) -> M:
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in row]
+    key = (model, tuple(row))
+    if (names := _NAMES.get(key)) is None:
+        names = _NAMES[key] = [f.attname for f in model._meta.concrete_fields if f.attname in row]
     return model.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
 
 
@@ -152,6 +162,7 @@ def _sql(match: str) -> str:
 
 _BY_ID = _sql("p.id = %s")
 _BY_QR = _sql("p.qr_token = %s")
+_MEMBER_SQL = _member_sql()
 
 
 def gate_view(
@@ -166,17 +177,34 @@ def gate_view(
         sql, match = _BY_ID, post_id
     else:
         return None
-    with connection.cursor() as cursor:
+    with planned_cursor() as cursor:
         cursor.execute(sql, [person_id, connection.ops.adapt_datetimefield_value(at), match])
         row = cursor.fetchone()
     if row is None:
         return None
-    values = list(row)
+    *place, assignment_id = row
+    key = tuple(place)
+    if (built := _BUILT.get(key)) is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        built = _BUILT[key] = _build(key)
+    post, rules, shift = built
+    return GateView(post=post, rules=rules, shift=shift, assignment_id=assignment_id)
+
+
+# Instances built from a row of the gate's read, keyed by the row's values (all of them, so a
+# change to the post, its school, the rules or the shift is a new key): every member checking in
+# at a post in one window reads the same row, and building the six instances is most of the
+# read's own cost. They are shared, so read-only: nothing on the check-in path changes them.
+_BUILT: dict[tuple[Any, ...], tuple[Post, DutyRules, Shift | None]] = {}
+_BUILT_MAX = 1024
+
+
+def _build(values: tuple[Any, ...]) -> tuple[Post, DutyRules, Shift | None]:
     post_row = dict(zip(_POST_COLUMNS, values[:6], strict=True))
     unit_id, unit_name, region_id, code, path, parent_id = values[6:12]
     rules_values = values[12 : 12 + len(_RULES_FIELDS)]
     shift_values = values[12 + len(_RULES_FIELDS) : 12 + len(_RULES_FIELDS) + 6]
-    assignment_id = values[-1]
 
     region = _narrow(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent_id})
     unit = _narrow(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
@@ -214,4 +242,4 @@ def gate_view(
             },
         )
         shift.post = post
-    return GateView(post=post, rules=rules, shift=shift, assignment_id=assignment_id)
+    return post, rules, shift

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
+from huxue.core.db import insert
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.gate import checkin_by_key, gate_view
@@ -262,7 +263,7 @@ def check_in_plan(
 
 def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
     person, position, verdict = plan.person, plan.position, plan.verdict
-    return CheckIn.objects.create(
+    checkin = CheckIn(
         person=person,
         post=plan.post,
         shift=plan.shift,
@@ -286,6 +287,7 @@ def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
         client_key=key,
         request_hash=digest,
     )
+    return insert(checkin)
 
 
 def replay(found: CheckIn, digest: str) -> CheckIn:

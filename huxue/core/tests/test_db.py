@@ -1,0 +1,108 @@
+"""Planned cursors (prepared on PostgreSQL) and the one-statement insert of huxue.core.db."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from huxue.core.db import insert, planned_cursor, preparing
+from huxue.duty.models import CheckIn
+from huxue.testing import City, local_at, make_shift
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_a_planned_statement_is_prepared_once_per_connection() -> None:
+    assert preparing()
+    sql = "SELECT %s::int + 40 AS planned_probe"
+    for n in (1, 2, 3):
+        with planned_cursor() as cursor:
+            cursor.execute(sql, [n])
+            assert cursor.fetchone() == (n + 40,)
+    found = [s for s in prepared_statements() if "planned_probe" in s]
+    assert len(found) == 1 and "$1" in found[0]
+
+
+@on_postgresql
+@pytest.mark.django_db
+def test_preparing_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "prepare_threshold", None)
+    assert not preparing()
+    with planned_cursor() as cursor:
+        cursor.execute("SELECT %s::int AS unplanned_probe", [1])
+        assert cursor.fetchone() == (1,)
+    assert not [s for s in prepared_statements() if "unplanned_probe" in s]
+
+
+@pytest.mark.django_db
+def test_planned_statements_are_logged_and_counted_with_their_values() -> None:
+    with CaptureQueriesContext(connection) as queries, planned_cursor() as cursor:
+        cursor.execute("SELECT %s AS logged_probe", ["zhang"])
+    assert len(queries) == 1
+    assert "logged_probe" in queries[0]["sql"] and "zhang" in queries[0]["sql"]
+
+
+def _checkin(city: City, **extra: object) -> CheckIn:
+    shift = extra.pop("shift", None) or make_shift(city.post_a1)
+    extra.setdefault("client_key", "k-1")
+    now = local_at(shift.day, 6, 58)
+    return CheckIn(
+        person=city.person_a1,
+        post=city.post_a1,
+        shift=shift,
+        group=city.person_a1.force_group,
+        force_type=city.person_a1.force_type,
+        day=shift.day,
+        method=CheckIn.Method.GPS,
+        at=now,
+        server_at=now,
+        latitude=Decimal("45.771234"),
+        longitude=Decimal("131.003456"),
+        accuracy_m=12.5,
+        distance_m=3.2,
+        is_late=True,
+        request_hash="h",
+        **extra,
+    )
+
+
+def _stored(pk: int) -> dict[str, object]:
+    row = CheckIn.objects.filter(pk=pk).values().get()
+    row.pop("id")
+    return row
+
+
+def test_insert_writes_what_save_writes(city: City) -> None:
+    saved = _checkin(city)
+    saved.save()
+    inserted = insert(_checkin(city, shift=saved.shift, client_key="k-2", voided_at=saved.at))
+    assert inserted.pk and inserted.pk != saved.pk
+    assert not inserted._state.adding and inserted._state.db == "default"
+    a, b = _stored(saved.pk), _stored(inserted.pk)
+    assert b.pop("client_key") == "k-2" and a.pop("client_key") == "k-1"
+    assert b.pop("voided_at") == saved.at and a.pop("voided_at") is None
+    assert a == b
+    assert b["latitude"] == Decimal("45.771234") and b["is_late"] is True
+
+
+def test_a_refused_insert_raises_djangos_error_and_leaves_the_transaction_usable(
+    city: City,
+) -> None:
+    first = insert(_checkin(city))
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            insert(_checkin(city, shift=first.shift))  # the same member and key
+        assert CheckIn.objects.count() == 1
