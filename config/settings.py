@@ -203,6 +203,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "huxue.api.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "huxue.api.negotiation.Negotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huxue API",

@@ -20,7 +20,6 @@ through a service. Nothing in this package filters by organisation itself. What 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -72,7 +71,9 @@ class FlatSerializer(serializers.Serializer):
         for name, field in self._declared_fields.items():
             if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
                 raise TypeError(f"{type(self).__name__}.{name} is not a scalar field")
-            fields[name] = copy.copy(field)
+            clone = object.__new__(type(field))
+            clone.__dict__.update(field.__dict__)
+            fields[name] = clone
         return fields
 
 

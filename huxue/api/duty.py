@@ -9,6 +9,7 @@ stored: the client may try again once the reason is gone.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import Http404
@@ -60,7 +61,11 @@ def payload(checkin: CheckIn, *, as_created: bool = False) -> dict[str, Any]:
         )
         if on
     ]
-    local = timezone.localtime
+    zone = timezone.get_current_timezone()
+
+    def local(moment: dt.datetime) -> dt.datetime:
+        return timezone.localtime(moment, zone)
+
     return {
         "id": checkin.pk,
         "post": checkin.post_id,

@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Field, Model
+from django.db.models import NOT_PROVIDED, Field, Model
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 
 M = TypeVar("M", bound=Model)
 
@@ -45,64 +47,84 @@ def preparing(db: BaseDatabaseWrapper | None = None) -> bool:
 
 
 @contextmanager
-def planned_cursor() -> Iterator[CursorWrapper]:
+def planned_cursor(db: BaseDatabaseWrapper | None = None) -> Iterator[CursorWrapper]:
     """A cursor (Django's wrapper: errors translated, queries logged and counted) whose
-    statements PostgreSQL prepares on the connection's first run of each."""
-    db = _db()
+    statements PostgreSQL prepares on the connection's first run of each. One such cursor is
+    kept per connection and used again (it holds no state between statements)."""
+    db = db or _db()
     if not preparing(db):
         with db.cursor() as cursor:
             yield cursor
         return
+    db.ensure_connection()
+    if db.queries_logged:
+        with _LoggedCursor(_server_binding_cursor(db), db) as cursor:
+            yield cursor
+        return
+    kept: tuple[Any, CursorWrapper] | None = getattr(db, "_huxue_planned", None)
+    if kept is None or kept[0] is not db.connection or kept[1].closed:
+        kept = (db.connection, db.make_cursor(_server_binding_cursor(db)))
+        db._huxue_planned = kept  # type: ignore[attr-defined]
+    yield kept[1]
+
+
+def _server_binding_cursor(db: BaseDatabaseWrapper) -> Any:
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
         ServerBindingCursor,
     )
 
-    db.ensure_connection()
-    raw = ServerBindingCursor(db.connection)
-    wrapped = _LoggedCursor(raw, db) if db.queries_logged else db.make_cursor(raw)
-    with wrapped as cursor:
-        yield cursor
+    return ServerBindingCursor(db.connection)
 
 
 class _LoggedCursor(CursorDebugWrapper):
     """Logs a planned statement with its values in (psycopg keeps no text of a prepared one,
     where Django's debug cursor looks for it)."""
 
-    def execute(self, sql: str, params: Any = None) -> Any:
+    def execute(self, sql: Any, params: Any = None) -> Any:
         shown = self.db.ops.compose_sql(sql, params) if params else sql
         with self.debug_sql(shown, params):
             return CursorWrapper.execute(self, sql, params)
 
 
-_INSERTS: dict[tuple[str, type[Model]], tuple[str, list[Field[Any, Any]]]] = {}
+_INSERTS: dict[tuple[str, type[Model], tuple[int, ...]], str] = {}
 
 
-def _insert_sql(db: BaseDatabaseWrapper, model: type[Model]) -> tuple[str, list[Field[Any, Any]]]:
-    key = (db.vendor, model)
-    if key not in _INSERTS:
-        meta = model._meta
-        fields = [f for f in meta.concrete_fields if f is not meta.pk]
-        quote = db.ops.quote_name
-        # Only the model's table and column names are formatted in; every value is a parameter.
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        if db.features.can_return_columns_from_insert:
-            sql += f" RETURNING {quote(meta.pk.column)}"
-        _INSERTS[key] = (sql, fields)
-    return _INSERTS[key]
+def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], fields: list[Field[Any, Any]]) -> str:
+    quote = db.ops.quote_name
+    meta = model._meta
+    # Only the model's table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if db.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql
 
 
-def insert(obj: M) -> M:
+def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     """Write a new instance with one prepared INSERT, as ``obj.save()`` would write it (every
     concrete field but the auto primary key, through ``pre_save`` and ``get_db_prep_save``), and
-    set its primary key. Database errors are Django's (``IntegrityError``…), as from ``save``. It
-    sends no ``pre_save``/``post_save`` signals: for models on a hot path that have none."""
-    db = _db()
-    sql, fields = _insert_sql(db, type(obj))
-    params = [f.get_db_prep_save(f.pre_save(obj, True), db) for f in fields]
-    with planned_cursor() as cursor:
+    set its primary key. Nullable columns left empty (and without a database default) are left
+    out of the statement, so a row is a few parameters lighter; there are a handful of such
+    statements per model. Database errors are Django's (``IntegrityError``…), as from ``save``.
+    It sends no ``pre_save``/``post_save`` signals: for models on a hot path that have none."""
+    db = db or _db()
+    model = type(obj)
+    meta = model._meta
+    columns = [f for f in meta.concrete_fields if f is not meta.pk]
+    values = [f.pre_save(obj, True) for f in columns]
+    kept = tuple(
+        i
+        for i, (f, v) in enumerate(zip(columns, values, strict=True))
+        if v is not None or not f.null or f.db_default is not NOT_PROVIDED
+    )
+    key = (db.vendor, model, kept)
+    fields = [columns[i] for i in kept]
+    if (sql := _INSERTS.get(key)) is None:
+        sql = _INSERTS[key] = _insert_sql(db, model, fields)
+    params = [f.get_db_prep_save(values[i], db) for i, f in zip(kept, fields, strict=True)]
+    with planned_cursor(db) as cursor:
         cursor.execute(sql, params)
         if db.features.can_return_columns_from_insert:
             row = cursor.fetchone()
@@ -112,4 +134,61 @@ def insert(obj: M) -> M:
     obj.pk = pk
     obj._state.adding = False
     obj._state.db = db.alias
+    return obj
+
+
+# -- instances without Model.__init__ -------------------------------------------------------
+#
+# ``Model.__init__`` walks every field of the model for each instance it makes, and sends the
+# pre_init and post_init signals. On the check-in path a handful of instances are made from
+# a few known columns, and that walk is a noticeable part of the request. ``build`` and ``new``
+# make the same instances by filling ``__dict__`` (where Django keeps field values; a field
+# missing from it is deferred and loaded on first access, as with ``.only()``). Models with
+# init signal receivers (image fields, generic relations) get ``__init__`` as usual.
+
+
+def _plain(model: type[Model]) -> bool:
+    return not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+
+
+def build(model: type[M], values: dict[str, Any], *, db: str = DEFAULT_DB_ALIAS) -> M:
+    """An instance of a stored row from some of its columns (by attribute name, ``unit_id``
+    for a foreign key), as ``model.from_db`` would make it: the other fields are deferred."""
+    if not _plain(model):
+        names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+        return model.from_db(db, names, [values[n] for n in names])
+    obj = model.__new__(model)
+    obj.__dict__.update(values)
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = db
+    return obj
+
+
+_DEFAULTS: dict[type[Model], tuple[dict[str, Any], list[Field[Any, Any]], frozenset[str]]] = {}
+
+
+def new(model: type[M], values: dict[str, Any]) -> M:
+    """A new, unsaved instance, as ``model(**values)`` makes it: every field not given gets
+    its default. ``values`` are by attribute name (``post_id``, not ``post``)."""
+    if not _plain(model):
+        return model(**values)
+    if model not in _DEFAULTS:
+        constant, computed = {}, []
+        for f in model._meta.concrete_fields:
+            if callable(f.default):
+                computed.append(f)
+            else:
+                constant[f.attname] = f.get_default()
+        _DEFAULTS[model] = (constant, computed, frozenset(constant) | {f.attname for f in computed})
+    constant, computed, names = _DEFAULTS[model]
+    if not values.keys() <= names:
+        raise TypeError(f"{model.__name__} has no field {sorted(values.keys() - names)}")
+    obj = model.__new__(model)
+    obj.__dict__.update(constant)
+    for f in computed:
+        if f.attname not in values:
+            obj.__dict__[f.attname] = f.get_default()
+    obj.__dict__.update(values)
+    obj._state = ModelState()
     return obj

@@ -24,7 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from huxue.core.db import planned_cursor
+from huxue.core.db import build, planned_cursor
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import roles
 from huxue.orgs.models import Region, Unit, User
@@ -65,10 +65,8 @@ def member_for_token(key: str) -> Person | None:
     if row is None:
         return None
     n = len(_PERSON_COLUMNS)
-    person = _narrow(
-        Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None}
-    )
-    user = _narrow(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
+    person = build(Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None})
+    user = build(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
     user.is_active = bool(user.is_active)
     person.user = user
     person.may_check_in = bool(row[-1])  # type: ignore[attr-defined]
@@ -92,16 +90,6 @@ class GateView:
     rules: DutyRules
     shift: Shift | None  # the post's earliest shift not over at the moment asked about
     assignment_id: int | None  # the member's live assignment to it
-
-
-_NAMES: dict[tuple[type[models.Model], tuple[str, ...]], list[str]] = {}
-
-
-def _narrow(model: type[M], row: dict[str, Any]) -> M:
-    key = (model, tuple(row))
-    if (names := _NAMES.get(key)) is None:
-        names = _NAMES[key] = [f.attname for f in model._meta.concrete_fields if f.attname in row]
-    return model.from_db(DEFAULT_DB_ALIAS, names, [row[name] for name in names])
 
 
 def _py_time(value: Any) -> Any:
@@ -206,13 +194,13 @@ def _build(values: tuple[Any, ...]) -> tuple[Post, DutyRules, Shift | None]:
     rules_values = values[12 : 12 + len(_RULES_FIELDS)]
     shift_values = values[12 + len(_RULES_FIELDS) : 12 + len(_RULES_FIELDS) + 6]
 
-    region = _narrow(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent_id})
-    unit = _narrow(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
+    region = build(Region, {"id": region_id, "code": code, "path": path, "parent_id": parent_id})
+    unit = build(Unit, {"id": unit_id, "name": unit_name, "region_id": region_id})
     unit.region = region
-    school = _narrow(School, {"id": post_row["school_id"], "unit_id": unit_id})
+    school = build(School, {"id": post_row["school_id"], "unit_id": unit_id})
     school.unit = unit
     post_fields = {f.attname: f for f in Post._meta.concrete_fields}
-    post = _narrow(
+    post = build(
         Post,
         {
             **{k: _py_value(post_fields[k], v) for k, v in post_row.items()},
@@ -231,7 +219,7 @@ def _build(values: tuple[Any, ...]) -> tuple[Post, DutyRules, Shift | None]:
     shift = None
     if shift_values[0] is not None:
         shift_fields = {f.attname: f for f in Shift._meta.concrete_fields}
-        shift = _narrow(
+        shift = build(
             Shift,
             {
                 **{

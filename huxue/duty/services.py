@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
-from huxue.core.db import insert
+from huxue.core.db import insert, new
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.gate import checkin_by_key, gate_view
@@ -263,31 +263,39 @@ def check_in_plan(
 
 def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
     person, position, verdict = plan.person, plan.position, plan.verdict
-    checkin = CheckIn(
-        person=person,
-        post=plan.post,
-        shift=plan.shift,
-        assignment_id=plan.assignment_id,
-        group=person.force_group,
-        force_type=person.force_type,
-        day=plan.shift.day,
-        method=plan.method,
-        at=plan.at,
-        server_at=plan.now,
-        device_at=plan.device_at,
-        latitude=position.latitude if position else None,
-        longitude=position.longitude if position else None,
-        accuracy_m=position.accuracy_m if position else None,
-        distance_m=plan.distance,
-        is_late=verdict.late,
-        is_outside=verdict.outside,
-        is_walkin=verdict.walkin,
-        is_delayed=verdict.delayed,
-        recorded_by=plan.actor if plan.method == CheckIn.Method.ROLLCALL else None,
-        client_key=key,
-        request_hash=digest,
+    rollcall = plan.method == CheckIn.Method.ROLLCALL
+    checkin = new(
+        CheckIn,
+        {
+            "person_id": person.pk,
+            "post_id": plan.post.pk,
+            "shift_id": plan.shift.pk,
+            "assignment_id": plan.assignment_id,
+            "group": person.force_group,
+            "force_type": person.force_type,
+            "day": plan.shift.day,
+            "method": plan.method,
+            "at": plan.at,
+            "server_at": plan.now,
+            "device_at": plan.device_at,
+            "latitude": position.latitude if position else None,
+            "longitude": position.longitude if position else None,
+            "accuracy_m": position.accuracy_m if position else None,
+            "distance_m": plan.distance,
+            "is_late": verdict.late,
+            "is_outside": verdict.outside,
+            "is_walkin": verdict.walkin,
+            "is_delayed": verdict.delayed,
+            "recorded_by_id": plan.actor.pk if rollcall else None,
+            "client_key": key,
+            "request_hash": digest,
+        },
     )
-    return insert(checkin)
+    insert(checkin)
+    checkin.person, checkin.post, checkin.shift = person, plan.post, plan.shift
+    if rollcall:
+        checkin.recorded_by = plan.actor
+    return checkin
 
 
 def replay(found: CheckIn, digest: str) -> CheckIn:

@@ -106,3 +106,38 @@ def test_a_refused_insert_raises_djangos_error_and_leaves_the_transaction_usable
         with pytest.raises(IntegrityError), transaction.atomic():
             insert(_checkin(city, shift=first.shift))  # the same member and key
         assert CheckIn.objects.count() == 1
+
+
+def test_build_makes_what_from_db_makes_with_the_rest_deferred(city: City) -> None:
+    from huxue.core.db import build
+    from huxue.people.models import Person
+
+    person = city.person_a1
+    built = build(Person, {"id": person.pk, "name": person.name, "unit_id": person.unit_id})
+    assert not built._state.adding and built._state.db == "default"
+    assert built.get_deferred_fields() >= {"force_type", "user_id"}
+    assert built == person and built.name == person.name
+    with CaptureQueriesContext(connection) as queries:
+        assert built.force_type == person.force_type  # loaded on access
+    assert len(queries) == 1
+
+
+def test_new_makes_what_the_constructor_makes(city: City) -> None:
+    from huxue.core.db import new
+
+    shift = make_shift(city.post_a1)
+    values = {
+        "person_id": city.person_a1.pk,
+        "post_id": city.post_a1.pk,
+        "shift_id": shift.pk,
+        "day": shift.day,
+        "at": shift.starts_at,
+        "server_at": shift.starts_at,
+        "client_key": "k",
+    }
+    fast, slow = new(CheckIn, values), CheckIn(**values)
+    assert fast._state.adding and fast.pk is None
+    fields = [f.attname for f in CheckIn._meta.concrete_fields]
+    assert {n: getattr(fast, n) for n in fields} == {n: getattr(slow, n) for n in fields}
+    with pytest.raises(TypeError, match="no field"):
+        new(CheckIn, {**values, "psot_id": 1})
