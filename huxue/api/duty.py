@@ -10,27 +10,32 @@ stored: the client may try again once the reason is gone.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import (
+    SessionAuthentication,
+    TokenAuthentication,
+    get_authorization_header,
+)
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from huxue.api.base import FlatSerializer, ScopedViewSet, id_filter
-from huxue.duty.gate import checkin_by_key, member_for_token
+from huxue.duty.gate import GateView, checkin_by_key, member_at_gate, member_for_token
 from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once, request_hash
 from huxue.duty.models import CheckIn
 from huxue.duty.selectors import checkin_for, checkins_visible_to
 from huxue.duty.services import (
     CheckInRefused,
     Position,
+    check_in_moment,
     check_in_plan,
     check_in_record,
     check_out,
@@ -267,8 +272,40 @@ class CheckInViewSet(ScopedViewSet):
         responses={201: CheckInOutSerializer, 409: None, 422: None},
     )
     def create(self, request: Request) -> Response:
-        person = self._member(request)
-        data = self.parse(CheckInInSerializer, request.data)
+        token = self._token_first(request)
+        if not token:
+            person = self._member(request)
+            return self._check_in(request, person, self.parse(CheckInInSerializer, request.data))
+        # A token: read the member and the gate together (``gate.member_at_gate``), after the
+        # body; a token that is not a live member's is authenticated the usual way.
+        try:
+            data = self.parse(CheckInInSerializer, request.data)
+            _key(request)
+        except serializers.ValidationError:
+            self._authenticate(request)  # 401 and 403 come before 400, as on every endpoint
+            self._member(request)
+            raise
+        now = timezone.now()
+        at, _ = check_in_moment(data["method"], now, data.get("device_at"))
+        found = member_at_gate(token, post_id=data.get("post"), qr_token=data.get("qr", ""), at=at)
+        if found is None:
+            self._authenticate(request)
+            return self._check_in(request, self._member(request), data)
+        member, view = found
+        user: Any = member.user
+        user.huxue_member = member
+        request.user, request.auth = user, token
+        return self._check_in(request, self._member(request), data, now=now, view=view)
+
+    def _check_in(
+        self,
+        request: Request,
+        person: Person,
+        data: dict[str, Any],
+        *,
+        now: dt.datetime | None = None,
+        view: GateView | None | Literal[False] = False,
+    ) -> Response:
         key = _key(request)
         digest = request_hash("checkin", {k: str(v) for k, v in data.items()})
         try:
@@ -280,6 +317,8 @@ class CheckInViewSet(ScopedViewSet):
                 qr_token=data.get("qr", ""),
                 device_at=data.get("device_at"),
                 position=_position(data),
+                now=now,
+                view=view,
             )
             checkin = check_in_record(plan, key=key, digest=digest)
         except CheckInRefused as exc:
@@ -298,6 +337,32 @@ class CheckInViewSet(ScopedViewSet):
         if getattr(checkin, "replayed", False):
             response["Idempotent-Replayed"] = "true"
         return response
+
+    # A member checking in with a token is authenticated by the check-in's own read (see
+    # ``create``); every other request, the usual way before the view.
+
+    def _token_first(self, request: Request) -> str:
+        if self.action != "create":
+            return ""
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"token":
+            return ""
+        try:
+            return parts[1].decode()
+        except UnicodeError:
+            return ""
+
+    def perform_authentication(self, request: Request) -> None:
+        if not self._token_first(request):
+            super().perform_authentication(request)
+
+    def check_permissions(self, request: Request) -> None:
+        if not self._token_first(request):
+            super().check_permissions(request)
+
+    def _authenticate(self, request: Request) -> None:
+        super().perform_authentication(request)
+        super().check_permissions(request)
 
     def _member(self, request: Request) -> Person:
         """The caller's live member record; 403 when no role may check in, 404 without one.

@@ -2,13 +2,16 @@
 
 In a peak window a whole city checks in within minutes, and on this path the cost of a query is
 mostly its round trip and the ORM's building of it, not the database's work (bench/checkin.py
-measures the endpoint against a bare INSERT). So a check-in reads twice:
+measures the endpoint against a bare INSERT). The reads, each one SQL statement that SQLite and
+PostgreSQL both run (prepared on PostgreSQL, see ``huxue.core.db``):
 
 - ``member_for_token``: the API token, its user, the user's live member record and whether any of
-  the user's roles may write check-ins, in one ORM query (the authentication of the endpoint);
+  the user's roles may write check-ins (the authentication of the endpoint);
 - ``gate_view``: the post (by id or QR token) with its school's unit and region, the city's duty
   rules (the nearest region up the tree that has them), the post's earliest shift not yet over and
-  the member's live assignment to it, in one SQL statement that SQLite and PostgreSQL both run.
+  the member's live assignment to it;
+- ``member_at_gate``: both at once, for a member checking in with their token: the API's
+  check-in reads once, then writes once.
 
 It fills narrow model instances (the columns read; any other field loads on access).
 """
@@ -42,35 +45,51 @@ _PERSON_COLUMNS = ("id", "name", "force_type", "unit_id", "user_id")
 _USER_COLUMNS = ("id", "username", "display_name", "is_active", "is_staff", "is_superuser")
 
 
-def _member_sql() -> str:
-    writers = ", ".join(["%s"] * len(CHECKIN_WRITERS))
-    return (
-        f"SELECT {_columns('p', list(_PERSON_COLUMNS))}, "  # noqa: S608
-        f"{_columns('u', list(_USER_COLUMNS))}, "
-        "EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = u.id"
-        f" AND m.role IN ({writers})) "
-        "FROM authtoken_token t JOIN orgs_user u ON u.id = t.user_id "
-        "JOIN people_person p ON p.user_id = u.id "
-        "WHERE t.key = %s AND u.is_active AND p.voided_at IS NULL ORDER BY p.id LIMIT 1"
+def _roles_sql() -> str:
+    # Role names are the code's own constants (checked here), written into the statement.
+    if not all(r.isidentifier() and r.islower() for r in CHECKIN_WRITERS):
+        raise ValueError(f"unexpected role names: {CHECKIN_WRITERS}")
+    return ", ".join(f"'{r}'" for r in CHECKIN_WRITERS)
+
+
+# The member behind a token: their person and user columns, then whether they may check in.
+_MEMBER_SELECT = (
+    "{person}, {user}, EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = mu.id"
+    " AND m.role IN ({roles}))"
+)
+_MEMBER_FROM = (
+    "FROM authtoken_token mt JOIN orgs_user mu ON mu.id = mt.user_id "
+    "JOIN people_person mp ON mp.user_id = mu.id"
+)
+_MEMBER_WHERE = "WHERE mt.key = %s AND mu.is_active AND mp.voided_at IS NULL ORDER BY mp.id LIMIT 1"
+_MEMBER_WIDTH = len(_PERSON_COLUMNS) + len(_USER_COLUMNS) + 1
+
+
+def _member_select() -> str:
+    return _MEMBER_SELECT.format(
+        person=_columns("mp", list(_PERSON_COLUMNS)),
+        user=_columns("mu", list(_USER_COLUMNS)),
+        roles=_roles_sql(),
     )
 
 
-def member_for_token(key: str) -> Person | None:
-    """The live member record behind an API token whose user is active, with the user loaded
-    and ``may_check_in`` set; None when the token is not a member's. One statement."""
-    sql = _MEMBER_SQL
-    with planned_cursor() as cursor:
-        cursor.execute(sql, [*CHECKIN_WRITERS, key])
-        row = cursor.fetchone()
-    if row is None:
-        return None
+def _member(row: tuple[Any, ...] | list[Any]) -> Person:
     n = len(_PERSON_COLUMNS)
     person = build(Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None})
     user = build(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
     user.is_active = bool(user.is_active)
     person.user = user
-    person.may_check_in = bool(row[-1])  # type: ignore[attr-defined]
+    person.may_check_in = bool(row[_MEMBER_WIDTH - 1])  # type: ignore[attr-defined]
     return person
+
+
+def member_for_token(key: str) -> Person | None:
+    """The live member record behind an API token whose user is active, with the user loaded
+    and ``may_check_in`` set; None when the token is not a member's. One statement."""
+    with planned_cursor() as cursor:
+        cursor.execute(_MEMBER_SQL, [key])
+        row = cursor.fetchone()
+    return None if row is None else _member(row)
 
 
 def checkin_by_key(person: Person, key: str) -> CheckIn | None:
@@ -126,31 +145,65 @@ def _columns(alias: str, names: list[str]) -> str:
     return ", ".join(f"{alias}.{connection.ops.quote_name(n)}" for n in names)
 
 
-def _sql(match: str) -> str:
+def _gate_columns() -> str:
     rules = _columns("dr", [f.column for f in _RULES_FIELDS])
-    # Only column names from the models are formatted in; every value is a parameter.
     return (
-        f"SELECT {_columns('p', list(_POST_COLUMNS))}, s.unit_id, u.name, u.region_id, "  # noqa: S608
-        f"g.code, g.path, g.parent_id, {rules}, {_columns('sh', list(_SHIFT_COLUMNS))}, "
-        "(SELECT a.id FROM roster_assignment a WHERE a.shift_id = sh.id AND a.person_id = %s "
-        " AND a.dropped_at IS NULL ORDER BY a.id LIMIT 1) "
-        "FROM posts_post p "
-        "JOIN posts_school s ON s.id = p.school_id "
-        "JOIN orgs_unit u ON u.id = s.unit_id "
-        "JOIN orgs_region g ON g.id = u.region_id "
-        "LEFT JOIN duty_dutyrules dr ON dr.id = ("
-        " SELECT d2.id FROM duty_dutyrules d2 JOIN orgs_region g2 ON g2.id = d2.region_id"
-        " WHERE g.path LIKE g2.path || '%%' ORDER BY length(g2.path) DESC LIMIT 1) "
-        "LEFT JOIN roster_shift sh ON sh.id = ("
-        " SELECT s2.id FROM roster_shift s2 WHERE s2.post_id = p.id"
-        " AND s2.cancelled_at IS NULL AND s2.ends_at >= %s ORDER BY s2.starts_at, s2.id LIMIT 1) "
-        f"WHERE p.voided_at IS NULL AND {match}"
+        f"{_columns('p', list(_POST_COLUMNS))}, s.unit_id, u.name, u.region_id, "
+        f"g.code, g.path, g.parent_id, {rules}, {_columns('sh', list(_SHIFT_COLUMNS))}"
     )
 
 
-_BY_ID = _sql("p.id = %s")
-_BY_QR = _sql("p.qr_token = %s")
-_MEMBER_SQL = _member_sql()
+# The live post, its school's unit and region, the nearest rules up the tree and the post's
+# earliest shift not over at a moment (the first parameter); {match} names the post.
+_GATE_FROM = (
+    "FROM posts_post p "
+    "JOIN posts_school s ON s.id = p.school_id "
+    "JOIN orgs_unit u ON u.id = s.unit_id "
+    "JOIN orgs_region g ON g.id = u.region_id "
+    "LEFT JOIN duty_dutyrules dr ON dr.id = ("
+    " SELECT d2.id FROM duty_dutyrules d2 JOIN orgs_region g2 ON g2.id = d2.region_id"
+    " WHERE g.path LIKE g2.path || '%%' ORDER BY length(g2.path) DESC LIMIT 1) "
+    "LEFT JOIN roster_shift sh ON sh.id = ("
+    " SELECT s2.id FROM roster_shift s2 WHERE s2.post_id = p.id"
+    " AND s2.cancelled_at IS NULL AND s2.ends_at >= %s ORDER BY s2.starts_at, s2.id LIMIT 1) "
+    "WHERE p.voided_at IS NULL AND {match}"
+)
+_GATE_WIDTH = len(_POST_COLUMNS) + 6 + len(_RULES_FIELDS) + len(_SHIFT_COLUMNS)
+
+
+def _assignment(shift: str, person: str) -> str:
+    return (
+        f"(SELECT a.id FROM roster_assignment a WHERE a.shift_id = {shift} "  # noqa: S608
+        f"AND a.person_id = {person} AND a.dropped_at IS NULL ORDER BY a.id LIMIT 1)"
+    )
+
+
+# Only column names from the models and the code's own constants are formatted into these
+# statements; every value is a parameter.
+
+
+def _gate_sql(match: str) -> str:
+    """Parameters: the member's person id, the moment, the post's id or QR token."""
+    return (
+        f"SELECT {_gate_columns()}, {_assignment('sh.id', '%s')} "  # noqa: S608
+        + _GATE_FROM.format(match=match)
+    )
+
+
+def _member_gate_sql(match: str) -> str:
+    """Parameters: the moment, the post's id or QR token, the API token."""
+    return (
+        f"SELECT {_member_select()}, gv.*, {_assignment('gv.sh_id', 'mp.id')} "  # noqa: S608
+        f"{_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
+        f"{_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
+    )
+
+
+_MEMBER_SQL = f"SELECT {_member_select()} {_MEMBER_FROM} {_MEMBER_WHERE}"  # noqa: S608
+_BY_ID = _gate_sql("p.id = %s")
+_BY_QR = _gate_sql("p.qr_token = %s")
+_MEMBER_BY_ID = _member_gate_sql("p.id = %s")
+_MEMBER_BY_QR = _member_gate_sql("p.qr_token = %s")
 
 
 def gate_view(
@@ -168,14 +221,37 @@ def gate_view(
     with planned_cursor() as cursor:
         cursor.execute(sql, [person_id, connection.ops.adapt_datetimefield_value(at), match])
         row = cursor.fetchone()
+    return None if row is None else _view(tuple(row[:_GATE_WIDTH]), row[-1])
+
+
+def member_at_gate(
+    key: str, *, post_id: int | None = None, qr_token: str = "", at: dt.datetime
+) -> tuple[Person, GateView | None] | None:
+    """``member_for_token(key)`` and that member's ``gate_view`` in one statement; None when
+    the token is not a live member's (authenticate it the usual way), a None view when the
+    post is not live."""
+    match: str | int
+    if qr_token:
+        sql, match = _MEMBER_BY_QR, qr_token
+    elif post_id:
+        sql, match = _MEMBER_BY_ID, post_id
+    else:
+        return None
+    with planned_cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(at), match, key])
+        row = cursor.fetchone()
     if row is None:
         return None
-    *place, assignment_id = row
-    key = tuple(place)
-    if (built := _BUILT.get(key)) is None:
+    place = tuple(row[_MEMBER_WIDTH : _MEMBER_WIDTH + _GATE_WIDTH])
+    view = None if place[0] is None else _view(place, row[-1])
+    return _member(row), view
+
+
+def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:
+    if (built := _BUILT.get(place)) is None:
         if len(_BUILT) >= _BUILT_MAX:
             _BUILT.clear()
-        built = _BUILT[key] = _build(key)
+        built = _BUILT[place] = _build(place)
     post, rules, shift = built
     return GateView(post=post, rules=rules, shift=shift, assignment_id=assignment_id)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -24,7 +24,7 @@ from huxue.core import audit
 from huxue.core.db import insert, new
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
-from huxue.duty.gate import checkin_by_key, gate_view
+from huxue.duty.gate import GateView, checkin_by_key, gate_view
 from huxue.duty.idempotency import KeyReused
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
@@ -184,6 +184,15 @@ class CheckInPlan:
     verdict: Verdict
 
 
+def check_in_moment(
+    method: str, now: dt.datetime, device_at: dt.datetime | None
+) -> tuple[dt.datetime, bool]:
+    """When a check-in happened and whether it was sent later (a roll call is now)."""
+    if method == CheckIn.Method.ROLLCALL:
+        return now, False
+    return effective_time(now, device_at)
+
+
 def check_in_plan(
     *,
     actor: Any,
@@ -195,23 +204,24 @@ def check_in_plan(
     device_at: dt.datetime | None = None,
     position: Position | None = None,
     now: dt.datetime | None = None,
+    view: GateView | None | Literal[False] = False,
 ) -> CheckInPlan:
     """Judge a check-in at a post (given, or named by id or QR token) by the city's rules; raises
-    ``CheckInRefused``, writes nothing. One read (``gate.gate_view``)."""
+    ``CheckInRefused``, writes nothing. One read (``gate.gate_view``), or none when the caller
+    passes the ``view`` it read for this member at ``check_in_moment`` (None: no live post)."""
     now = now or timezone.now()
     if person.is_void:
         raise CheckInRefused("void")
     if method == CheckIn.Method.GPS and position is None:
         raise CheckInRefused("position_needed")
-    at, delayed = effective_time(now, device_at)
-    if method == CheckIn.Method.ROLLCALL:
-        at, delayed = now, False
-    view = gate_view(
-        post_id=post.pk if post is not None else post_id,
-        qr_token="" if post is not None else qr_token,
-        person_id=person.pk,
-        at=at,
-    )
+    at, delayed = check_in_moment(method, now, device_at)
+    if view is False:
+        view = gate_view(
+            post_id=post.pk if post is not None else post_id,
+            qr_token="" if post is not None else qr_token,
+            person_id=person.pk,
+            at=at,
+        )
     if view is None:
         raise CheckInRefused("post_void" if post is not None else "no_post")
     rules, shift = view.rules, view.shift

@@ -270,3 +270,100 @@ def test_member_lists_only_own_check_ins(city, login, shift, at):
     assert [r["person"] for r in mine["results"]] == [city.person_a1.pk]
     assert login("other_lead").get(URL).json()["results"] == []
     assert len(login("station_officer").get(URL).json()["results"]) == 1
+
+
+# -- with an API token: the member and the gate are read in one statement ----------------------
+
+
+def token_checkin(user, body, *, key=None, token=None):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    header = token if token is not None else Token.objects.get_or_create(user=user)[0].key
+    return Client().post(
+        URL,
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {header}",
+        HTTP_IDEMPOTENCY_KEY=key or str(uuid.uuid4()),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_a_token_check_in_reads_once_and_writes_once(city, shift, at):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    rostered(city, shift)
+    at(6, 55)
+    volunteer = city.users["volunteer"]
+    token = Token.objects.create(user=volunteer).key
+    with CaptureQueriesContext(connection) as queries:
+        response = token_checkin(volunteer, at_gate(city), key="k-1", token=token)
+    statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert statements == ["SELECT", "INSERT"]  # (a test runs in a transaction: savepoints)
+    assert response.status_code == 201, response.json()
+    assert response.json()["flags"] == []
+    row = CheckIn.objects.get()
+    assert row.person == city.person_a1 and row.assignment is not None
+    again = token_checkin(volunteer, at_gate(city), key="k-1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_token_check_in_by_qr_and_its_refusals(city, shift, at):
+    at(6, 55)
+    volunteer = city.users["volunteer"]
+    by_qr = token_checkin(volunteer, {"qr": city.post_a1.qr_token, "method": "qr"})
+    assert by_qr.status_code == 201, by_qr.json()
+    assert by_qr.json()["flags"] == ["walkin"]
+    nowhere = token_checkin(volunteer, at_gate(city, post=10**9))
+    assert nowhere.status_code == 422 and nowhere.json()["reason"] == "no_post"
+
+
+def test_a_bad_token_is_401_before_a_bad_body(city, shift, at):
+    at(6, 55)
+    for body in (at_gate(city), {"method": "teleport"}):
+        response = token_checkin(None, body, token="not-a-token")
+        assert response.status_code == 401, response.json()
+        assert response["WWW-Authenticate"] == "Token"
+    assert not CheckIn.objects.exists()
+
+
+def test_a_good_token_with_a_bad_body_is_400(city, shift, at):
+    at(6, 55)
+    response = token_checkin(city.users["volunteer"], {"post": city.post_a1.pk, "method": "gps"})
+    assert response.status_code == 422 and response.json()["reason"] == "position_needed"
+    response = token_checkin(city.users["volunteer"], {"method": "teleport"})
+    assert response.status_code == 400 and "method" in response.json()
+
+
+def test_an_inactive_members_token_is_401(city, shift, at):
+    at(6, 55)
+    volunteer = city.users["volunteer"]
+    token_checkin(volunteer, at_gate(city), key="made")
+    CheckIn.objects.all().delete()
+    volunteer.is_active = False
+    volunteer.save(update_fields=["is_active"])
+    response = token_checkin(volunteer, at_gate(city))
+    assert response.status_code == 401
+    assert not CheckIn.objects.exists()
+
+
+def test_a_token_without_a_member_or_the_right_is_refused_as_before(city, shift, at):
+    from huxue.people.services import person_link_user
+    from huxue.testing import make_person
+
+    at(6, 55)
+    # No member record, no role that checks in: 403, whatever the body.
+    for body in (at_gate(city), {"method": "teleport"}):
+        assert token_checkin(city.users["stranger"], body).status_code == 403
+    # A member record, but a role that does not check in: 403 too.
+    inspector = city.users["inspector"]
+    person_link_user(
+        actor=None, person=make_person(city, unit=city.school_a1.unit, name="王五"), user=inspector
+    )
+    for body in (at_gate(city), {"method": "teleport"}):
+        assert token_checkin(inspector, body).status_code == 403
+    assert not CheckIn.objects.exists()

@@ -84,3 +84,33 @@ def test_a_flat_serializer_refuses_nested_fields() -> None:
 
     with pytest.raises(TypeError, match="Nested.tags"):
         Nested(data={}).is_valid()
+
+
+def test_member_at_gate_reads_what_the_two_reads_read(city: City, shift) -> None:
+    from rest_framework.authtoken.models import Token
+
+    from huxue.duty.gate import member_at_gate, member_for_token
+
+    Assignment.objects.create(
+        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+    )
+    token = Token.objects.create(user=city.users["volunteer"]).key
+    at = local_at(ROSTER_MONDAY, 6, 58)
+    with CaptureQueriesContext(connection) as queries:
+        found = member_at_gate(token, post_id=city.post_a1.pk, at=at)
+        by_qr = member_at_gate(token, qr_token=city.post_a1.qr_token, at=at)
+    assert len(queries) == 2
+    assert found is not None and by_qr is not None
+    member, together = found
+    alone = member_for_token(token)
+    apart = gate_view(post_id=city.post_a1.pk, person_id=city.person_a1.pk, at=at)
+    assert alone is not None and apart is not None and together is not None
+    assert member.pk == alone.pk == city.person_a1.pk
+    assert member.user.pk == alone.user.pk and member.may_check_in and alone.may_check_in
+    assert (together.post, together.rules, together.shift) == (apart.post, apart.rules, apart.shift)
+    assert together.assignment_id == apart.assignment_id is not None
+    assert by_qr[1] is not None and by_qr[1].post.pk == city.post_a1.pk
+
+    assert member_at_gate("no-such-token", post_id=city.post_a1.pk, at=at) is None
+    nowhere = member_at_gate(token, post_id=10**9, at=at)
+    assert nowhere is not None and nowhere[0].pk == city.person_a1.pk and nowhere[1] is None
