@@ -20,6 +20,7 @@ through a service. Nothing in this package filters by organisation itself. What 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -75,6 +76,17 @@ class FlatSerializer(serializers.Serializer):
             clone.__dict__.update(field.__dict__)
             fields[name] = clone
         return fields
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A number that is a number: "NaN" and "Infinity" (which Python's float() takes, and no
+    range check refuses) are invalid."""
+
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
 
 
 def id_filter(help_text: str) -> serializers.IntegerField:

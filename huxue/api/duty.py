@@ -10,6 +10,7 @@ stored: the client may try again once the reason is gone.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import Http404
@@ -27,7 +28,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from huxue.api.base import FlatSerializer, ScopedViewSet, id_filter
+from huxue.api.base import FiniteFloatField, FlatSerializer, ScopedViewSet, id_filter
 from huxue.duty.gate import GateView, checkin_by_key, member_at_gate, member_for_token
 from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once, request_hash
 from huxue.duty.models import CheckIn
@@ -66,7 +67,7 @@ def payload(checkin: CheckIn, *, as_created: bool = False) -> dict[str, Any]:
         )
         if on
     ]
-    zone = timezone.get_current_timezone()
+    zone = timezone.get_default_timezone()  # the city's (no request activates another)
 
     def local(moment: dt.datetime) -> dt.datetime:
         return timezone.localtime(moment, zone)
@@ -110,19 +111,20 @@ class PositionFields(FlatSerializer):
     device_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="The phone's clock when the member tapped."
     )
-    latitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False
+    latitude = FiniteFloatField(
+        min_value=-90, max_value=90, required=False, help_text="Degrees (WGS-84), to 6 places."
     )
-    longitude = serializers.DecimalField(
-        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False
+    longitude = FiniteFloatField(
+        min_value=-180, max_value=180, required=False, help_text="Degrees (WGS-84), to 6 places."
     )
-    accuracy = serializers.FloatField(
-        min_value=0, max_value=100_000, required=False, help_text="Metres."
-    )
+    accuracy = FiniteFloatField(min_value=0, max_value=100_000, required=False, help_text="Metres.")
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         if ("latitude" in data) != ("longitude" in data):
             raise serializers.ValidationError(_("Send both latitude and longitude, or neither."))
+        for name in ("latitude", "longitude"):
+            if name in data:  # kept as the database keeps it: 6 decimal places
+                data[name] = Decimal(f"{data[name]:.6f}")
         return data
 
 
@@ -342,8 +344,12 @@ class CheckInViewSet(ScopedViewSet):
     # ``create``); every other request, the usual way before the view.
 
     def _token_first(self, request: Request) -> str:
-        if self.action != "create":
-            return ""
+        if (found := getattr(self, "_first_token", None)) is None:
+            found = self._first_token = self._token_in(request) if self.action == "create" else ""
+        return found
+
+    @staticmethod
+    def _token_in(request: Request) -> str:
         parts = get_authorization_header(request).split()
         if len(parts) != 2 or parts[0].lower() != b"token":
             return ""

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import NOT_PROVIDED, Field, Model
@@ -102,6 +102,35 @@ def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], fields: list[Field[
     return sql
 
 
+# Django's own field classes whose value, when already of its Python type, goes to the database
+# as it is (their get_db_prep_save only converts other types); any other field class, subclasses
+# included (an encrypted field, say), goes through get_db_prep_save.
+_AS_IS = {
+    models.BooleanField: (bool,),
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.IntegerField: (int,),
+    models.BigIntegerField: (int,),
+    models.SmallIntegerField: (int,),
+    models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,),
+    models.PositiveBigIntegerField: (int,),
+    models.FloatField: (float, int),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+}
+
+
+_KINDS: dict[Field[Any, Any], tuple[type, ...]] = {}
+
+
+def _passes(field: Field[Any, Any], value: Any) -> bool:
+    if (kinds := _KINDS.get(field)) is None:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        kinds = _KINDS[field] = _AS_IS.get(type(target), ())
+    return bool(kinds) and (value is None or type(value) in kinds)
+
+
 def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     """Write a new instance with one prepared INSERT, as ``obj.save()`` would write it (every
     concrete field but the auto primary key, through ``pre_save`` and ``get_db_prep_save``), and
@@ -123,7 +152,10 @@ def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     fields = [columns[i] for i in kept]
     if (sql := _INSERTS.get(key)) is None:
         sql = _INSERTS[key] = _insert_sql(db, model, fields)
-    params = [f.get_db_prep_save(values[i], db) for i, f in zip(kept, fields, strict=True)]
+    params = [
+        values[i] if _passes(f, values[i]) else f.get_db_prep_save(values[i], db)
+        for i, f in zip(kept, fields, strict=True)
+    ]
     with planned_cursor(db) as cursor:
         cursor.execute(sql, params)
         if db.features.can_return_columns_from_insert:

@@ -302,9 +302,12 @@ def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
         },
     )
     insert(checkin)
-    checkin.person, checkin.post, checkin.shift = person, plan.post, plan.shift
+    # The related rows are at hand: keep them on the check-in (its answer names the post).
+    CheckIn.person.field.set_cached_value(checkin, person)
+    CheckIn.post.field.set_cached_value(checkin, plan.post)
+    CheckIn.shift.field.set_cached_value(checkin, plan.shift)
     if rollcall:
-        checkin.recorded_by = plan.actor
+        CheckIn.recorded_by.field.set_cached_value(checkin, plan.actor)
     return checkin
 
 

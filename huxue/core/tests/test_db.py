@@ -141,3 +141,16 @@ def test_new_makes_what_the_constructor_makes(city: City) -> None:
     assert {n: getattr(fast, n) for n in fields} == {n: getattr(slow, n) for n in fields}
     with pytest.raises(TypeError, match="no field"):
         new(CheckIn, {**values, "psot_id": 1})
+
+
+def test_only_plain_values_of_djangos_own_fields_skip_preparing() -> None:
+    from huxue.core.db import _passes
+    from huxue.people.models import Person
+
+    f = CheckIn._meta.get_field
+    assert _passes(f("is_late"), True) and _passes(f("client_key"), "k")
+    assert _passes(f("person"), 7) and _passes(f("assignment"), None)
+    assert _passes(f("accuracy_m"), 3.5) and _passes(f("accuracy_m"), 3)
+    assert not _passes(f("is_late"), 1)  # not a bool: prepared
+    assert not _passes(f("at"), None) and not _passes(f("latitude"), Decimal(1))
+    assert not _passes(Person._meta.get_field("phone"), "13800000000")  # encrypted: prepared

@@ -367,3 +367,25 @@ def test_a_token_without_a_member_or_the_right_is_refused_as_before(city, shift,
     for body in (at_gate(city), {"method": "teleport"}):
         assert token_checkin(inspector, body).status_code == 403
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"latitude": "NaN"}, {"longitude": "Infinity"}, {"accuracy": "nan"}, {"latitude": 91}],
+)
+def test_a_position_that_is_not_a_number_is_400(city, login, shift, at, bad):
+    at(6, 55)
+    response = post_checkin(login("volunteer"), at_gate(city, **bad))
+    assert response.status_code == 400, response.json()
+    assert set(bad) <= set(response.json())
+    assert not CheckIn.objects.exists()
+
+
+def test_a_position_is_kept_to_six_places(city, login, shift, at):
+    at(6, 55)
+    lat, lng = city.post_a1.latitude, city.post_a1.longitude
+    body = at_gate(city, latitude=float(lat) + 0.0000004, longitude=str(lng))
+    response = post_checkin(login("volunteer"), body)
+    assert response.status_code == 201, response.json()
+    row = CheckIn.objects.get()
+    assert (row.latitude, row.longitude) == (lat, lng)
