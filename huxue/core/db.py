@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -86,22 +87,6 @@ class _LoggedCursor(CursorDebugWrapper):
             return CursorWrapper.execute(self, sql, params)
 
 
-_INSERTS: dict[tuple[str, type[Model], tuple[int, ...]], str] = {}
-
-
-def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], fields: list[Field[Any, Any]]) -> str:
-    quote = db.ops.quote_name
-    meta = model._meta
-    # Only the model's table and column names are formatted in; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    if db.features.can_return_columns_from_insert:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    return sql
-
-
 # Django's own field classes whose value, when already of its Python type, goes to the database
 # as it is (their get_db_prep_save only converts other types); any other field class, subclasses
 # included (an encrypted field, say), goes through get_db_prep_save.
@@ -121,14 +106,57 @@ _AS_IS = {
 }
 
 
-_KINDS: dict[Field[Any, Any], tuple[type, ...]] = {}
+def _kinds(field: Field[Any, Any]) -> tuple[type, ...]:
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    return _AS_IS.get(type(target), ())
 
 
 def _passes(field: Field[Any, Any], value: Any) -> bool:
-    if (kinds := _KINDS.get(field)) is None:
-        target = field.target_field if isinstance(field, models.ForeignKey) else field
-        kinds = _KINDS[field] = _AS_IS.get(type(target), ())
+    kinds = _kinds(field)
     return bool(kinds) and (value is None or type(value) in kinds)
+
+
+@dataclass(frozen=True)
+class _Column:
+    field: Field[Any, Any]
+    attname: str
+    own_pre_save: bool  # auto_now and the like: its pre_save makes the value
+    may_omit: bool  # nullable without a database default: left out when empty
+    kinds: tuple[type, ...]  # values of these types (and None) go as they are
+
+
+_COLUMNS: dict[type[Model], list[_Column]] = {}
+_INSERTS: dict[tuple[str, type[Model], tuple[int, ...]], str] = {}
+
+
+def _columns_of(model: type[Model]) -> list[_Column]:
+    if model not in _COLUMNS:
+        meta = model._meta
+        _COLUMNS[model] = [
+            _Column(
+                field=f,
+                attname=f.attname,
+                own_pre_save=type(f).pre_save is not Field.pre_save,
+                may_omit=f.null and f.db_default is NOT_PROVIDED,
+                kinds=_kinds(f),
+            )
+            for f in meta.concrete_fields
+            if f is not meta.pk
+        ]
+    return _COLUMNS[model]
+
+
+def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], fields: list[Field[Any, Any]]) -> str:
+    quote = db.ops.quote_name
+    meta = model._meta
+    # Only the model's table and column names are formatted in; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if db.features.can_return_columns_from_insert:
+        sql += f" RETURNING {quote(meta.pk.column)}"
+    return sql
 
 
 def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
@@ -136,26 +164,26 @@ def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     concrete field but the auto primary key, through ``pre_save`` and ``get_db_prep_save``), and
     set its primary key. Nullable columns left empty (and without a database default) are left
     out of the statement, so a row is a few parameters lighter; there are a handful of such
-    statements per model. Database errors are Django's (``IntegrityError``…), as from ``save``.
-    It sends no ``pre_save``/``post_save`` signals: for models on a hot path that have none."""
+    statements per model. A plain value of one of Django's own simple fields (a bool for a
+    BooleanField, a str for a CharField…) goes as it is: ``get_db_prep_save`` would return it
+    unchanged. Database errors are Django's (``IntegrityError``…), as from ``save``. It sends
+    no ``pre_save``/``post_save`` signals: for models on a hot path that have none."""
     db = db or _db()
     model = type(obj)
-    meta = model._meta
-    columns = [f for f in meta.concrete_fields if f is not meta.pk]
-    values = [f.pre_save(obj, True) for f in columns]
-    kept = tuple(
-        i
-        for i, (f, v) in enumerate(zip(columns, values, strict=True))
-        if v is not None or not f.null or f.db_default is not NOT_PROVIDED
-    )
-    key = (db.vendor, model, kept)
-    fields = [columns[i] for i in kept]
+    kept: list[int] = []
+    params: list[Any] = []
+    for i, c in enumerate(_columns_of(model)):
+        value = c.field.pre_save(obj, True) if c.own_pre_save else getattr(obj, c.attname)
+        if value is None and c.may_omit:
+            continue
+        kept.append(i)
+        if not (c.kinds and (value is None or type(value) in c.kinds)):
+            value = c.field.get_db_prep_save(value, db)
+        params.append(value)
+    key = (db.vendor, model, tuple(kept))
     if (sql := _INSERTS.get(key)) is None:
-        sql = _INSERTS[key] = _insert_sql(db, model, fields)
-    params = [
-        values[i] if _passes(f, values[i]) else f.get_db_prep_save(values[i], db)
-        for i, f in zip(kept, fields, strict=True)
-    ]
+        columns = _columns_of(model)
+        sql = _INSERTS[key] = _insert_sql(db, model, [columns[i].field for i in kept])
     with planned_cursor(db) as cursor:
         cursor.execute(sql, params)
         if db.features.can_return_columns_from_insert:
