@@ -203,7 +203,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "huxue.api.errors.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "huxue.api.negotiation.Negotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "huxue.api.content.Negotiation",
+    "DEFAULT_PARSER_CLASSES": [
+        "huxue.api.content.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huxue API",
