@@ -350,7 +350,7 @@ class CheckInViewSet(ScopedViewSet):
 
     @staticmethod
     def _token_in(request: Request) -> str:
-        parts = get_authorization_header(request).split()
+        parts = get_authorization_header(request._request).split()  # type: ignore[arg-type]
         if len(parts) != 2 or parts[0].lower() != b"token":
             return ""
         try:

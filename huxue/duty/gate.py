@@ -78,7 +78,7 @@ def _member(row: tuple[Any, ...] | list[Any]) -> Person:
     person = build(Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None})
     user = build(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
     user.is_active = bool(user.is_active)
-    person.user = user
+    Person.user.field.set_cached_value(person, user)
     person.may_check_in = bool(row[_MEMBER_WIDTH - 1])  # type: ignore[attr-defined]
     return person
 
