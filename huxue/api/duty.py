@@ -24,7 +24,7 @@ from rest_framework.authentication import (
     get_authorization_header,
 )
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -283,8 +283,8 @@ class CheckInViewSet(ScopedViewSet):
         try:
             data = self.parse(CheckInInSerializer, request.data)
             _key(request)
-        except serializers.ValidationError:
-            self._authenticate(request)  # 401 and 403 come before 400, as on every endpoint
+        except APIException:  # a body or header that is not right (400, 415…)
+            self._authenticate(request)  # 401 and 403 come before it, as on every endpoint
             self._member(request)
             raise
         now = timezone.now()
