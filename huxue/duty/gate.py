@@ -203,10 +203,16 @@ def _member_gate_sql(match: str) -> str:
 
 
 _MEMBER_SQL = f"SELECT {_member_select()} {_MEMBER_FROM} {_MEMBER_WHERE}"  # noqa: S608
-_BY_ID = _gate_sql("p.id = %s")
-_BY_QR = _gate_sql("p.qr_token = %s")
-_MEMBER_BY_ID = _member_gate_sql("p.id = %s")
-_MEMBER_BY_QR = _member_gate_sql("p.qr_token = %s")
+_MATCH = {"id": "p.id = %s", "qr": "p.qr_token = %s"}
+_GATE = {by: _gate_sql(match) for by, match in _MATCH.items()}
+_MEMBER_GATE = {by: _member_gate_sql(match) for by, match in _MATCH.items()}
+
+
+def _named(post_id: int | None, qr_token: str) -> tuple[str, str | int] | None:
+    """How the post is named: by its QR token or its id (None: not at all)."""
+    if qr_token:
+        return "qr", qr_token
+    return ("id", post_id) if post_id else None
 
 
 def gate_view(
@@ -214,15 +220,12 @@ def gate_view(
 ) -> GateView | None:
     """The live post named by id or QR token, its rules, its shift at ``at`` and the member's
     assignment to it (see the module's docstring); None when there is no such live post."""
-    match: str | int
-    if qr_token:
-        sql, match = _BY_QR, qr_token
-    elif post_id:
-        sql, match = _BY_ID, post_id
-    else:
+    if (named := _named(post_id, qr_token)) is None:
         return None
+    by, match = named
     with planned_cursor() as cursor:
-        cursor.execute(sql, [person_id, connection.ops.adapt_datetimefield_value(at), match])
+        at_db = connection.ops.adapt_datetimefield_value(at)
+        cursor.execute(_GATE[by], [person_id, at_db, match])
         row = cursor.fetchone()
     return None if row is None else _view(tuple(row[:_GATE_WIDTH]), row[-1])
 
@@ -233,15 +236,11 @@ def member_at_gate(
     """``member_for_token(key)`` and that member's ``gate_view`` in one statement; None when
     the token is not a live member's (authenticate it the usual way), a None view when the
     post is not live."""
-    match: str | int
-    if qr_token:
-        sql, match = _MEMBER_BY_QR, qr_token
-    elif post_id:
-        sql, match = _MEMBER_BY_ID, post_id
-    else:
+    if (named := _named(post_id, qr_token)) is None:
         return None
+    by, match = named
     with planned_cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(at), match, key])
+        cursor.execute(_MEMBER_GATE[by], [connection.ops.adapt_datetimefield_value(at), match, key])
         row = cursor.fetchone()
     if row is None:
         return None
