@@ -9,8 +9,8 @@ migrated and seeded with one post open for duty now and one rostered member per 
 with an API token. Then gunicorn with 2 sync workers on loopback and 16 client connections:
 
 - real: POST /api/v1/checkins/ with token auth, an Idempotency-Key, the phone's position — the
-  whole path (validation, the city's rules and geofence, the idempotency record, the insert);
-  every request is a different member's first check-in.
+  whole path (validation, the city's rules and geofence, the idempotency key kept on the row,
+  the insert); every request is a different member's first check-in.
 - bare: POST /bench/insert/ (config/bench_urls.py), a Django view doing one raw INSERT into the
   same database, through the same middleware, without authentication.
 

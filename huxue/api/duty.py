@@ -372,7 +372,8 @@ class CheckInViewSet(ScopedViewSet):
 
     def _member(self, request: Request) -> Person:
         """The caller's live member record; 403 when no role may check in, 404 without one.
-        With a token, ``MemberTokenAuthentication`` found both in its one query."""
+        With a token, the check-in's read (``create``) or ``MemberTokenAuthentication`` found
+        both in one statement."""
         found = getattr(request.user, "huxue_member", None)
         if found is not None:
             if not found.may_check_in:

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from huxue.core import audit
 from huxue.duty.models import CheckIn, DutyRules, GapAlert
 from huxue.duty.rules import duty_rules_for
 from huxue.notify.services import notify_enqueue, notify_enqueue_units
@@ -175,7 +176,19 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
                     raised.append(new)
             elif alert.resolved_at is not None:
                 # Short again after filling up: open again, but the alert was already sent.
-                GapAlert.objects.filter(pk=alert.pk).update(resolved_at=None)
+                _mark(alert, "duty.gapalert.reopen", GapAlert.objects.filter(pk=alert.pk), None)
         elif alert is not None and alert.resolved_at is None:
-            GapAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True).update(resolved_at=now)
+            still_open = GapAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True)
+            _mark(alert, "duty.gapalert.resolve", still_open, now)
     return raised
+
+
+def _mark(alert: GapAlert, action: str, rows: Any, resolved_at: dt.datetime | None) -> None:
+    """Resolve or reopen an alert, with its audit line, if the row is still as it was read."""
+    with transaction.atomic():
+        if rows.update(resolved_at=resolved_at):
+            audit.record(
+                action=action,
+                obj=alert,
+                detail={"shift": alert.shift_id, "at": (resolved_at or timezone.now()).isoformat()},
+            )

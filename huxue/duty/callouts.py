@@ -311,7 +311,22 @@ def callout_cancel(*, actor: Any, callout: CallOut) -> CallOut:
 def callouts_expire(*, now: dt.datetime | None = None) -> int:
     """Call-outs still waiting for an answer when their window ended; returns how many."""
     now = now or timezone.now()
-    return CallOut.objects.filter(
-        Q(shift__ends_at__lte=now) | Q(shift__cancelled_at__isnull=False),
-        status=CallOut.Status.PENDING,
-    ).update(status=CallOut.Status.EXPIRED, updated_at=now)
+    with transaction.atomic():
+        due = list(
+            CallOut.objects.select_for_update(of=("self",))
+            .filter(
+                Q(shift__ends_at__lte=now) | Q(shift__cancelled_at__isnull=False),
+                status=CallOut.Status.PENDING,
+            )
+            .order_by("pk")
+        )
+        CallOut.objects.filter(pk__in=[c.pk for c in due]).update(
+            status=CallOut.Status.EXPIRED, updated_at=now
+        )
+        for callout in due:
+            audit.record(
+                action="callout.expire",
+                obj=callout,
+                detail={"shift": callout.shift_id, "person": callout.person_id},
+            )
+    return len(due)

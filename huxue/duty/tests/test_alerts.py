@@ -241,6 +241,12 @@ def test_a_post_short_again_reopens_its_alert_but_sends_nothing(
     gap_scan(now=local_at(ROSTER_MONDAY, 7, 16))
     assert GapAlert.objects.get().resolved_at is None
     assert len(gap_messages()) == before
+    gap_scan(now=local_at(ROSTER_MONDAY, 7, 17))  # nothing changed: no new line
+    from huxue.core.models import AuditEvent
+
+    lines = AuditEvent.objects.filter(action__startswith="duty.gapalert.").order_by("pk")
+    assert [e.action for e in lines] == ["duty.gapalert.resolve", "duty.gapalert.reopen"]
+    assert {e.object_id for e in lines} == {str(GapAlert.objects.get().pk)}
 
 
 def test_the_city_sets_the_minutes(city: City, shift, channels) -> None:

@@ -411,6 +411,11 @@ def test_callouts_expire_in_bulk(city: City, shift, sub, at) -> None:
     assert callouts_expire(now=local_at(ROSTER_MONDAY, 8, 0)) == 1
     callout.refresh_from_db()
     assert callout.status == "expired"
+    assert callouts_expire(now=local_at(ROSTER_MONDAY, 8, 1)) == 0
+    from huxue.core.models import AuditEvent
+
+    line = AuditEvent.objects.get(action="callout.expire")
+    assert line.object_id == str(callout.pk) and line.actor_id is None
 
 
 def test_the_lead_withdraws_a_call_out(city: City, login, shift, sub, at) -> None:
