@@ -176,19 +176,27 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
                     raised.append(new)
             elif alert.resolved_at is not None:
                 # Short again after filling up: open again, but the alert was already sent.
-                _mark(alert, "duty.gapalert.reopen", GapAlert.objects.filter(pk=alert.pk), None)
+                reopen = GapAlert.objects.filter(pk=alert.pk)
+                _mark(alert, "duty.gapalert.reopen", reopen, resolved_at=None, now=now)
         elif alert is not None and alert.resolved_at is None:
             still_open = GapAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True)
-            _mark(alert, "duty.gapalert.resolve", still_open, now)
+            _mark(alert, "duty.gapalert.resolve", still_open, resolved_at=now, now=now)
     return raised
 
 
-def _mark(alert: GapAlert, action: str, rows: Any, resolved_at: dt.datetime | None) -> None:
+def _mark(
+    alert: GapAlert,
+    action: str,
+    rows: Any,
+    *,
+    resolved_at: dt.datetime | None,
+    now: dt.datetime,
+) -> None:
     """Resolve or reopen an alert, with its audit line, if the row is still as it was read."""
     with transaction.atomic():
         if rows.update(resolved_at=resolved_at):
             audit.record(
                 action=action,
                 obj=alert,
-                detail={"shift": alert.shift_id, "at": (resolved_at or timezone.now()).isoformat()},
+                detail={"shift": alert.shift_id, "at": now.isoformat()},
             )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
@@ -34,8 +34,6 @@ from huxue.orgs.models import Region, Unit, User
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 from huxue.roster.models import Shift
-
-M = TypeVar("M", bound=models.Model)
 
 # The roles that may write check-ins (a member their own; leads at roll call).
 CHECKIN_WRITERS = sorted(r for r in roles.PERMISSIONS if roles.allows(r, "checkin", "write"))

@@ -246,6 +246,10 @@ def test_a_post_short_again_reopens_its_alert_but_sends_nothing(
 
     lines = AuditEvent.objects.filter(action__startswith="duty.gapalert.").order_by("pk")
     assert [e.action for e in lines] == ["duty.gapalert.resolve", "duty.gapalert.reopen"]
+    assert [e.detail["at"] for e in lines] == [
+        local_at(ROSTER_MONDAY, 7, 14).isoformat(),
+        local_at(ROSTER_MONDAY, 7, 16).isoformat(),
+    ]
     assert {e.object_id for e in lines} == {str(GapAlert.objects.get().pk)}
 
 
