@@ -36,6 +36,7 @@ from huxue.duty.selectors import checkin_for, checkins_visible_to
 from huxue.duty.services import (
     CheckInRefused,
     Position,
+    check_in_by_token,
     check_in_moment,
     check_in_plan,
     check_in_record,
@@ -150,6 +151,18 @@ def _position(data: dict[str, Any]) -> Position | None:
     return Position(data["latitude"], data["longitude"], data.get("accuracy"))
 
 
+def _asked(data: dict[str, Any]) -> dict[str, Any]:
+    """What a check-in's body asks for: the method, the post (by id or QR token), the phone's
+    time and position."""
+    return {
+        "method": data["method"],
+        "post_id": data.get("post"),
+        "qr_token": data.get("qr", ""),
+        "device_at": data.get("device_at"),
+        "position": _position(data),
+    }
+
+
 def _refusal(exc: CheckInRefused) -> Response:
     body: dict[str, Any] = {"non_field_errors": [exc.messages[0]], "reason": exc.reason}
     body.update(exc.extra)
@@ -179,6 +192,17 @@ def _key(request: Request) -> str:
             {"Idempotency-Key": [_("Send an Idempotency-Key header of 1 to 64 characters.")]}
         )
     return key
+
+
+def _digest(data: dict[str, Any]) -> str:
+    return request_hash("checkin", {k: str(v) for k, v in data.items()})
+
+
+def _created(checkin: CheckIn) -> Response:
+    response = Response(payload(checkin, as_created=True), status=status.HTTP_201_CREATED)
+    if getattr(checkin, "replayed", False):
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _key_reused() -> Response:
@@ -282,22 +306,34 @@ class CheckInViewSet(ScopedViewSet):
         # body; a token that is not a live member's is authenticated the usual way.
         try:
             data = self.parse(CheckInInSerializer, request.data)
-            _key(request)
+            key = _key(request)
         except APIException:  # a body or header that is not right (400, 415…)
             self._authenticate(request)  # 401 and 403 come before it, as on every endpoint
             self._member(request)
             raise
         now = timezone.now()
+        # On PostgreSQL, once this process has read the post's gate: read and write at once.
+        written = check_in_by_token(
+            token=token, **_asked(data), now=now, key=key, digest=_digest(data)
+        )
+        if written is not None:
+            member, checkin = written
+            self._signed_in(request, member, token)
+            return _created(checkin)
         at, _ = check_in_moment(data["method"], now, data.get("device_at"))
         found = member_at_gate(token, post_id=data.get("post"), qr_token=data.get("qr", ""), at=at)
         if found is None:
             self._authenticate(request)
             return self._check_in(request, self._member(request), data)
         member, view = found
+        self._signed_in(request, member, token)
+        return self._check_in(request, self._member(request), data, now=now, view=view)
+
+    @staticmethod
+    def _signed_in(request: Request, member: Person, token: str) -> None:
         user: Any = member.user
         user.huxue_member = member
         request.user, request.auth = user, token
-        return self._check_in(request, self._member(request), data, now=now, view=view)
 
     def _check_in(
         self,
@@ -309,18 +345,10 @@ class CheckInViewSet(ScopedViewSet):
         view: GateView | None | Literal[False] = False,
     ) -> Response:
         key = _key(request)
-        digest = request_hash("checkin", {k: str(v) for k, v in data.items()})
+        digest = _digest(data)
         try:
             plan = check_in_plan(
-                actor=request.user,
-                person=person,
-                method=data["method"],
-                post_id=data.get("post"),
-                qr_token=data.get("qr", ""),
-                device_at=data.get("device_at"),
-                position=_position(data),
-                now=now,
-                view=view,
+                actor=request.user, person=person, **_asked(data), now=now, view=view
             )
             checkin = check_in_record(plan, key=key, digest=digest)
         except CheckInRefused as exc:
@@ -335,10 +363,7 @@ class CheckInViewSet(ScopedViewSet):
                 return _key_reused()
         except KeyReused:
             return _key_reused()
-        response = Response(payload(checkin, as_created=True), status=status.HTTP_201_CREATED)
-        if getattr(checkin, "replayed", False):
-            response["Idempotent-Replayed"] = "true"
-        return response
+        return _created(checkin)
 
     # A member checking in with a token is authenticated by the check-in's own read (see
     # ``create``); every other request, the usual way before the view.

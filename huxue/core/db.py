@@ -159,6 +159,27 @@ def _insert_sql(db: BaseDatabaseWrapper, model: type[Model], fields: list[Field[
     return sql
 
 
+def _row(
+    obj: Model, db: BaseDatabaseWrapper, exprs: dict[str, str] | None = None
+) -> tuple[tuple[int, ...], list[Any]]:
+    """Which columns a new row of ``obj`` writes (by position) and their parameters; a column
+    named in ``exprs`` is written and takes no parameter."""
+    kept: list[int] = []
+    params: list[Any] = []
+    for i, c in enumerate(_columns_of(type(obj))):
+        if exprs and c.attname in exprs:
+            kept.append(i)
+            continue
+        value = c.field.pre_save(obj, True) if c.own_pre_save else getattr(obj, c.attname)
+        if value is None and c.may_omit:
+            continue
+        kept.append(i)
+        if not (c.kinds and (value is None or type(value) in c.kinds)):
+            value = c.field.get_db_prep_save(value, db)
+        params.append(value)
+    return tuple(kept), params
+
+
 def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     """Write a new instance with one prepared INSERT, as ``obj.save()`` would write it (every
     concrete field but the auto primary key, through ``pre_save`` and ``get_db_prep_save``), and
@@ -170,17 +191,8 @@ def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
     no ``pre_save``/``post_save`` signals: for models on a hot path that have none."""
     db = db or _db()
     model = type(obj)
-    kept: list[int] = []
-    params: list[Any] = []
-    for i, c in enumerate(_columns_of(model)):
-        value = c.field.pre_save(obj, True) if c.own_pre_save else getattr(obj, c.attname)
-        if value is None and c.may_omit:
-            continue
-        kept.append(i)
-        if not (c.kinds and (value is None or type(value) in c.kinds)):
-            value = c.field.get_db_prep_save(value, db)
-        params.append(value)
-    key = (db.vendor, model, tuple(kept))
+    kept, params = _row(obj, db)
+    key = (db.vendor, model, kept)
     if (sql := _INSERTS.get(key)) is None:
         columns = _columns_of(model)
         sql = _INSERTS[key] = _insert_sql(db, model, [columns[i].field for i in kept])
@@ -191,10 +203,51 @@ def insert(obj: M, db: BaseDatabaseWrapper | None = None) -> M:
             pk = row[0] if row is not None else None
         else:
             pk = cursor.lastrowid
+    saved(obj, pk, db)
+    return obj
+
+
+def saved(obj: Model, pk: Any, db: BaseDatabaseWrapper | None = None) -> None:
+    """Mark a new instance as the stored row ``pk``, as ``save`` leaves it."""
     obj.pk = pk
     obj._state.adding = False
-    obj._state.db = db.alias
-    return obj
+    obj._state.db = (db or _db()).alias
+
+
+_INSERT_SELECTS: dict[tuple[Any, ...], str] = {}
+
+
+def insert_select(
+    obj: Model,
+    *,
+    exprs: dict[str, str],
+    source: str,
+    where: str,
+    returning: tuple[str, ...] = (),
+    db: BaseDatabaseWrapper | None = None,
+) -> tuple[str, list[Any]]:
+    """The statement ``INSERT INTO <obj's table> (…) SELECT … FROM <source> WHERE <where>
+    RETURNING <pk>, <returning…>`` and its parameters: a new row of ``obj`` as ``insert`` writes
+    it, except that the columns named in ``exprs`` (by attribute name) take the value of an SQL
+    expression over ``source``. For a statement that writes a row only when a read in the same
+    statement finds what the row needs (``huxue.duty.gate.check_in_statement``). ``exprs``,
+    ``source``, ``where`` and ``returning`` are the code's own SQL, never input; the values
+    are parameters, in the order they appear (the SELECT's list)."""
+    db = db or _db()
+    model = type(obj)
+    kept, params = _row(obj, db, exprs)
+    key = (db.vendor, model, kept, tuple(exprs.items()), source, where, returning)
+    if (sql := _INSERT_SELECTS.get(key)) is None:
+        quote = db.ops.quote_name
+        columns = [_columns_of(model)[i] for i in kept]
+        values = [exprs.get(c.attname, "%s") for c in columns]
+        back = [quote(model._meta.pk.column), *(quote(n) for n in returning)]
+        sql = _INSERT_SELECTS[key] = (
+            f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(c.field.column) for c in columns)}) "
+            f"SELECT {', '.join(values)} FROM {source} WHERE {where} RETURNING {', '.join(back)}"
+        )
+    return sql, params
 
 
 # -- instances without Model.__init__ -------------------------------------------------------

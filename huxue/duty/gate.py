@@ -11,7 +11,13 @@ PostgreSQL both run (prepared on PostgreSQL, see ``huxue.core.db``):
   rules (the nearest region up the tree that has them), the post's earliest shift not yet over and
   the member's live assignment to it;
 - ``member_at_gate``: both at once, for a member checking in with their token: the API's
-  check-in reads once, then writes once.
+  check-in reads once, then writes once;
+- ``check_in_statement`` (PostgreSQL, where every statement is a round trip to the server): the
+  read of ``member_at_gate`` and the INSERT of the check-in in one statement, for a post whose
+  gate this process has read before (``known_gate``). The check-in is judged in Python against
+  that gate, as always; the statement writes it only if the gate's row, read again in the same
+  statement, has the same fingerprint (any change to the post, its school, the rules or the
+  window is a miss: nothing is written and the caller reads and judges afresh).
 
 It fills narrow model instances (the columns read; any other field loads on access).
 """
@@ -27,10 +33,11 @@ from django.db import connection, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from huxue.core.db import build, planned_cursor
+from huxue.core.db import build, insert_select, planned_cursor
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import roles
 from huxue.orgs.models import Region, Unit, User
+from huxue.people.forces import GROUP_OF
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 from huxue.roster.models import Shift
@@ -51,9 +58,8 @@ def _roles_sql() -> str:
 
 
 # The member behind a token: their person and user columns, then whether they may check in.
-_MEMBER_SELECT = (
-    "{person}, {user}, EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = mu.id"
-    " AND m.role IN ({roles}))"
+_MAY_CHECK_IN = (
+    "EXISTS (SELECT 1 FROM orgs_membership m WHERE m.user_id = mu.id AND m.role IN ({roles}))"
 )
 _MEMBER_FROM = (
     "FROM authtoken_token mt JOIN orgs_user mu ON mu.id = mt.user_id "
@@ -63,12 +69,24 @@ _MEMBER_WHERE = "WHERE mt.key = %s AND mu.is_active AND mp.voided_at IS NULL ORD
 _MEMBER_WIDTH = len(_PERSON_COLUMNS) + len(_USER_COLUMNS) + 1
 
 
+def _member_select_columns() -> list[str]:
+    quote = connection.ops.quote_name
+    return [
+        *(f"mp.{quote(n)}" for n in _PERSON_COLUMNS),
+        *(f"mu.{quote(n)}" for n in _USER_COLUMNS),
+        _MAY_CHECK_IN.format(roles=_roles_sql()),
+    ]
+
+
 def _member_select() -> str:
-    return _MEMBER_SELECT.format(
-        person=_columns("mp", list(_PERSON_COLUMNS)),
-        user=_columns("mu", list(_USER_COLUMNS)),
-        roles=_roles_sql(),
-    )
+    return ", ".join(_member_select_columns())
+
+
+def _sql_text(value: str) -> str:
+    # A constant of the code's own (a force type, a group), written into a statement.
+    if not (value.isidentifier() and value.islower()):
+        raise ValueError(f"unexpected constant: {value!r}")
+    return f"'{value}'"
 
 
 def _member(row: tuple[Any, ...] | list[Any]) -> Person:
@@ -79,6 +97,11 @@ def _member(row: tuple[Any, ...] | list[Any]) -> Person:
     Person.user.field.set_cached_value(person, user)
     person.may_check_in = bool(row[_MEMBER_WIDTH - 1])  # type: ignore[attr-defined]
     return person
+
+
+def member_of(row: tuple[Any, ...] | list[Any]) -> Person:
+    """The member of a row that begins with the columns ``member_for_token`` reads."""
+    return _member(row)
 
 
 def member_for_token(key: str) -> Person | None:
@@ -191,11 +214,16 @@ def _gate_sql(match: str) -> str:
     )
 
 
+def _gate_print() -> str:
+    """A fingerprint of the gate's row (PostgreSQL): equal fingerprints, equal rows."""
+    return ", md5(ROW(gv.*)::text)" if connection.vendor == "postgresql" else ""
+
+
 def _member_gate_sql(match: str) -> str:
     """Parameters: the moment, the post's id or QR token, the API token."""
     return (
-        f"SELECT {_member_select()}, gv.*, {_assignment('gv.sh_id', 'mp.id')} "  # noqa: S608
-        f"{_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
+        f"SELECT {_member_select()}, gv.*, {_assignment('gv.sh_id', 'mp.id')}"  # noqa: S608
+        f"{_gate_print()} {_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
         f"{_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
     )
 
@@ -243,8 +271,99 @@ def member_at_gate(
     if row is None:
         return None
     place = tuple(row[_MEMBER_WIDTH : _MEMBER_WIDTH + _GATE_WIDTH])
-    view = None if place[0] is None else _view(place, row[-1])
+    view = None
+    if place[0] is not None:
+        assignment_id = row[_MEMBER_WIDTH + _GATE_WIDTH + 1]
+        view = _view(place, assignment_id)
+        if len(row) > _MEMBER_WIDTH + _GATE_WIDTH + 2:  # with the gate's fingerprint
+            if len(_KNOWN) >= _BUILT_MAX:
+                _KNOWN.clear()
+            _KNOWN[named] = (row[-1], place)
     return _member(row), view
+
+
+# The gate last read for each post, by how the post was named, with its fingerprint (PostgreSQL):
+# ``check_in_statement`` writes a check-in judged against it in one statement, which writes only
+# if the gate's row is still the same.
+_KNOWN: dict[tuple[str, str | int], tuple[str, tuple[Any, ...]]] = {}
+
+
+def known_gate(*, post_id: int | None = None, qr_token: str = "") -> tuple[str, GateView] | None:
+    """The gate last read for this post by ``member_at_gate`` (without a member's assignment) and
+    its fingerprint; None when there is none (or not on PostgreSQL)."""
+    if (named := _named(post_id, qr_token)) is None or (known := _KNOWN.get(named)) is None:
+        return None
+    fingerprint, place = known
+    return fingerprint, _view(place, None)
+
+
+# The check-in statement: the member behind the token and the gate as ``member_at_gate`` reads
+# them (``mv``: the member's columns ``m0``…, their assignment to the gate's window and the gate's
+# fingerprint), then the INSERT of the check-in from them (``ins``), made only when the member may
+# check in and the gate's row is the one the check-in was judged against. The member's own values
+# (their person, force type and group, their assignment, whether they are a walk-in) come from
+# the read.
+_GROUP_SQL = (
+    "CASE mv.m2 "
+    + " ".join(f"WHEN {_sql_text(t)} THEN {_sql_text(g)}" for t, g in GROUP_OF.items())
+    + " END"
+)
+CHECKIN_EXPRS = {
+    "person_id": "mv.m0",
+    "assignment_id": "mv.gate_assignment",
+    "group": _GROUP_SQL,
+    "force_type": "mv.m2",
+    "is_walkin": "(mv.gate_assignment IS NULL)",
+}
+
+
+def _member_view_sql(match: str) -> str:
+    members = ", ".join(f"{col} AS m{i}" for i, col in enumerate(_member_select_columns()))
+    return (
+        f"SELECT {members}, {_assignment('gv.sh_id', 'mp.id')} AS gate_assignment, "  # noqa: S608
+        f"md5(ROW(gv.*)::text) AS gate_print {_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()},"
+        f" sh.id AS sh_id {_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
+    )
+
+
+_STATEMENTS: dict[tuple[str, str], str] = {}
+
+
+def check_in_statement(
+    checkin: CheckIn,
+    *,
+    key: str,
+    post_id: int | None = None,
+    qr_token: str = "",
+    at: dt.datetime,
+    fingerprint: str,
+    rostered_only: bool,
+) -> tuple[str, list[Any]]:
+    """The statement (PostgreSQL) that writes ``checkin`` (judged against the gate of
+    ``known_gate``) for the member behind the API token ``key``; its row: the member's columns as
+    ``member_for_token`` reads them, the gate's assignment and fingerprint, then the new row's id,
+    assignment and walk-in flag (None when nothing was written)."""
+    named = _named(post_id, qr_token)
+    if named is None:
+        raise ValueError("no post named")
+    by, match = named
+    where = f"mv.m{_MEMBER_WIDTH - 1} AND mv.gate_print = %s"
+    if rostered_only:
+        where += " AND mv.gate_assignment IS NOT NULL"
+    insert_sql, values = insert_select(
+        checkin,
+        exprs=CHECKIN_EXPRS,
+        source="mv",
+        where=where,
+        returning=("assignment_id", "is_walkin"),
+    )
+    if (sql := _STATEMENTS.get((by, insert_sql))) is None:
+        sql = _STATEMENTS[(by, insert_sql)] = (
+            f"WITH mv AS ({_member_view_sql(_MATCH[by])}), ins AS ({insert_sql}) "  # noqa: S608
+            "SELECT mv.*, ins.* FROM mv LEFT JOIN ins ON TRUE"
+        )
+    at_db = connection.ops.adapt_datetimefield_value(at)
+    return sql, [at_db, match, key, *values, fingerprint]
 
 
 def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:

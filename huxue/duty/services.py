@@ -9,7 +9,8 @@ requests race; the loser gets the same refusal as if it had come second.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,9 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.core import audit
-from huxue.core.db import insert, new
+from huxue.core.db import insert, new, planned_cursor, saved
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
+from huxue.duty import gate
 from huxue.duty.gate import GateView, checkin_by_key, gate_view
 from huxue.duty.idempotency import KeyReused
 from huxue.duty.models import CheckIn, DutyRules
@@ -224,6 +226,41 @@ def check_in_plan(
         )
     if view is None:
         raise CheckInRefused("post_void" if post is not None else "no_post")
+    shift, at, distance, verdict = _judged(
+        view,
+        rostered=view.assignment_id is not None,
+        at=at,
+        now=now,
+        delayed=delayed,
+        position=position,
+    )
+    return CheckInPlan(
+        actor=actor,
+        person=person,
+        post=view.post,
+        shift=shift,
+        assignment_id=view.assignment_id,
+        method=method,
+        at=at,
+        now=now,
+        device_at=device_at,
+        position=position,
+        distance=distance,
+        verdict=verdict,
+    )
+
+
+def _judged(
+    view: GateView,
+    *,
+    rostered: bool,
+    at: dt.datetime,
+    now: dt.datetime,
+    delayed: bool,
+    position: Position | None,
+) -> tuple[Shift, dt.datetime, float | None, Verdict]:
+    """The window, the moment the check-in counts from, the distance to the post and the
+    verdict of the city's rules; raises ``CheckInRefused``."""
     rules, shift = view.rules, view.shift
     # The earliest shift not over at that moment is the window; ``judge`` says whether it is
     # open yet.
@@ -248,67 +285,148 @@ def check_in_plan(
         at=at,
         now=now,
         delayed=delayed,
-        rostered=view.assignment_id is not None,
+        rostered=rostered,
         distance=distance,
         accuracy=position.accuracy_m if position else None,
         radius=radius,
     )
     if verdict.refused:
         raise CheckInRefused(verdict.refused, distance=f"{distance or 0:.0f}", radius=radius)
-    return CheckInPlan(
-        actor=actor,
-        person=person,
-        post=post,
+    counted_from = max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes))
+    return shift, counted_from, distance, verdict
+
+
+def _values(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
+    """The new check-in row's values: the member's own, then ``_written``."""
+    person = plan.person
+    return {
+        "person_id": person.pk,
+        "assignment_id": plan.assignment_id,
+        "group": person.force_group,
+        "force_type": person.force_type,
+        "is_walkin": plan.verdict.walkin,
+        **_written(plan, key=key, digest=digest),
+    }
+
+
+def _written(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
+    """The new check-in row's values but the member's own (their person, force type and group,
+    assignment, whether a walk-in)."""
+    position, verdict = plan.position, plan.verdict
+    rollcall = plan.method == CheckIn.Method.ROLLCALL
+    return {
+        "post_id": plan.post.pk,
+        "shift_id": plan.shift.pk,
+        "day": plan.shift.day,
+        "method": plan.method,
+        "at": plan.at,
+        "server_at": plan.now,
+        "device_at": plan.device_at,
+        "latitude": position.latitude if position else None,
+        "longitude": position.longitude if position else None,
+        "accuracy_m": position.accuracy_m if position else None,
+        "distance_m": plan.distance,
+        "is_late": verdict.late,
+        "is_outside": verdict.outside,
+        "is_delayed": verdict.delayed,
+        "recorded_by_id": plan.actor.pk if rollcall else None,
+        "client_key": key,
+        "request_hash": digest,
+    }
+
+
+def _keep_related(checkin: CheckIn, plan: CheckInPlan) -> None:
+    # The related rows are at hand: keep them on the check-in (its answer names the post).
+    CheckIn.person.field.set_cached_value(checkin, plan.person)
+    CheckIn.post.field.set_cached_value(checkin, plan.post)
+    CheckIn.shift.field.set_cached_value(checkin, plan.shift)
+    if plan.method == CheckIn.Method.ROLLCALL:
+        CheckIn.recorded_by.field.set_cached_value(checkin, plan.actor)
+
+
+def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
+    checkin = new(CheckIn, _values(plan, key=key, digest=digest))
+    insert(checkin)
+    _keep_related(checkin, plan)
+    return checkin
+
+
+def check_in_by_token(
+    *,
+    token: str,
+    method: str,
+    post_id: int | None = None,
+    qr_token: str = "",
+    device_at: dt.datetime | None = None,
+    position: Position | None = None,
+    now: dt.datetime,
+    key: str,
+    digest: str,
+) -> tuple[Person, CheckIn] | None:
+    """A member's check-in with their API token in one statement (PostgreSQL, where each
+    statement is a round trip to the server): judged against the gate this process last read
+    for the post (``gate.known_gate``), written by ``gate.check_in_statement`` only when the
+    token is a live member's who may check in and the gate is still the same. Returns the member
+    and the check-in, or None when it was not written so (no gate known yet, a refusal, the gate
+    changed, a retry, anything unusual): the caller then checks in the usual way, which reads
+    first and says why. Writes nothing else."""
+    if connection.vendor != "postgresql":
+        return None
+    known = gate.known_gate(post_id=post_id, qr_token=qr_token)
+    if known is None or (method == CheckIn.Method.GPS and position is None):
+        return None
+    fingerprint, view = known
+    at, delayed = check_in_moment(method, now, device_at)
+    try:
+        shift, counted_from, distance, verdict = _judged(
+            view, rostered=True, at=at, now=now, delayed=delayed, position=position
+        )
+    except CheckInRefused:
+        return None
+    plan = CheckInPlan(
+        actor=None,
+        person=new(Person, {}),  # known once written
+        post=view.post,
         shift=shift,
-        assignment_id=view.assignment_id,
+        assignment_id=None,
         method=method,
-        at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
+        at=counted_from,
         now=now,
         device_at=device_at,
         position=position,
         distance=distance,
         verdict=verdict,
     )
-
-
-def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
-    person, position, verdict = plan.person, plan.position, plan.verdict
-    rollcall = plan.method == CheckIn.Method.ROLLCALL
-    checkin = new(
-        CheckIn,
-        {
-            "person_id": person.pk,
-            "post_id": plan.post.pk,
-            "shift_id": plan.shift.pk,
-            "assignment_id": plan.assignment_id,
-            "group": person.force_group,
-            "force_type": person.force_type,
-            "day": plan.shift.day,
-            "method": plan.method,
-            "at": plan.at,
-            "server_at": plan.now,
-            "device_at": plan.device_at,
-            "latitude": position.latitude if position else None,
-            "longitude": position.longitude if position else None,
-            "accuracy_m": position.accuracy_m if position else None,
-            "distance_m": plan.distance,
-            "is_late": verdict.late,
-            "is_outside": verdict.outside,
-            "is_walkin": verdict.walkin,
-            "is_delayed": verdict.delayed,
-            "recorded_by_id": plan.actor.pk if rollcall else None,
-            "client_key": key,
-            "request_hash": digest,
-        },
+    checkin = new(CheckIn, _written(plan, key=key, digest=digest))
+    sql, params = gate.check_in_statement(
+        checkin,
+        key=token,
+        post_id=post_id,
+        qr_token=qr_token,
+        at=at,
+        fingerprint=fingerprint,
+        rostered_only=view.rules.walkins == DutyRules.Mode.REFUSE,
     )
-    insert(checkin)
-    # The related rows are at hand: keep them on the check-in (its answer names the post).
-    CheckIn.person.field.set_cached_value(checkin, person)
-    CheckIn.post.field.set_cached_value(checkin, plan.post)
-    CheckIn.shift.field.set_cached_value(checkin, plan.shift)
-    if rollcall:
-        CheckIn.recorded_by.field.set_cached_value(checkin, plan.actor)
-    return checkin
+    try:
+        with (
+            transaction.atomic() if connection.in_atomic_block else nullcontext(),
+            planned_cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    except IntegrityError:  # already checked in, a retry…: the usual way says which
+        return None
+    if row is None or row[-3] is None:
+        return None
+    member = gate.member_of(row)
+    checkin_id, assignment_id, walkin = row[-3:]
+    plan = replace(
+        plan, person=member, assignment_id=assignment_id, verdict=replace(verdict, walkin=walkin)
+    )
+    checkin.__dict__.update(_values(plan, key=key, digest=digest))
+    saved(checkin, checkin_id)
+    _keep_related(checkin, plan)
+    return member, checkin
 
 
 def replay(found: CheckIn, digest: str) -> CheckIn:

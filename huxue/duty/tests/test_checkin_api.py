@@ -389,3 +389,150 @@ def test_a_position_is_kept_to_six_places(city, login, shift, at):
     assert response.status_code == 201, response.json()
     row = CheckIn.objects.get()
     assert (row.latitude, row.longitude) == (lat, lng)
+
+
+# -- on PostgreSQL, once the gate is known: the member is read and the check-in written at once --
+
+
+def member_with_token(city: City, username: str, *, force_type: str = "police"):
+    from rest_framework.authtoken.models import Token
+
+    from huxue.orgs.roles import Role
+    from huxue.people.services import person_link_user
+    from huxue.testing import make_person, make_user
+
+    user = make_user(username, Role.MEMBER, unit=city.school_a1.unit)
+    person = make_person(city, unit=city.school_a1.unit, name=username, force_type=force_type)
+    person_link_user(actor=None, person=person, user=user)
+    user.token = Token.objects.create(user=user).key
+    return user, person
+
+
+def statements_of(do):
+    """What ``do()`` returns and the first word of each statement it sent (no savepoints: a
+    test runs in a transaction)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = do()
+    return result, [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+def one_statement() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+# Every column of a check-in but its id and the client's key.
+def row_of(checkin: CheckIn) -> dict:
+    return {
+        f.attname: getattr(checkin, f.attname)
+        for f in CheckIn._meta.concrete_fields
+        if f.attname not in ("id", "client_key")
+    }
+
+
+@pytest.mark.parametrize(
+    ("clock", "force_type", "on_roster", "extra", "flags"),
+    [
+        ((7, 1), "police", True, {}, []),
+        ((7, 1), "parent", False, {}, ["walkin"]),
+        ((7, 30), "auxiliary", True, {}, ["late"]),
+        ((7, 40), "guard", True, {"device_at": "2026-12-07T07:02:00+08:00"}, ["delayed"]),
+        ((7, 1), "staff", False, {"latitude": "x"}, ["outside", "walkin"]),
+    ],
+)
+def test_a_check_in_at_a_known_gate_writes_the_row_the_usual_way_writes(
+    city, shift, at, clock, force_type, on_roster, extra, flags
+):
+    from huxue.duty import gate
+
+    rostered(city, shift)
+    at(*clock)
+    first, _ = statements_of(lambda: token_checkin(city.users["volunteer"], at_gate(city)))
+    assert first.status_code == 201, first.json()
+    user, person = member_with_token(city, "m1", force_type=force_type)
+    if on_roster:
+        Assignment.objects.create(shift=shift, person=person, group=person.force_group)
+    if extra.get("latitude") == "x":
+        extra = {"latitude": far_away(city)["latitude"]}
+    body = at_gate(city, **extra)
+
+    answer, sent = statements_of(lambda: token_checkin(user, body, key="k-m1", token=user.token))
+    assert answer.status_code == 201, answer.json()
+    assert sent == (["WITH"] if one_statement() else ["SELECT", "INSERT"])
+    assert sorted(answer.json()["flags"]) == flags
+    written = CheckIn.objects.get(person=person)
+    assert written.group == person.force_group and written.force_type == force_type
+    assert (written.assignment is not None) == on_roster
+
+    # The same check-in made the usual way (no gate known): the same row, the same answer.
+    CheckIn.objects.filter(pk=written.pk).delete()
+    gate._KNOWN.clear()
+    usual, sent = statements_of(lambda: token_checkin(user, body, key="k-m1", token=user.token))
+    assert sent == ["SELECT", "INSERT"]
+    assert row_of(CheckIn.objects.get(person=person)) == row_of(written)
+    assert {**usual.json(), "id": 0} == {**answer.json(), "id": 0}
+
+
+def test_a_changed_gate_is_read_again_before_the_check_in_is_judged(city, shift, at):
+    from huxue.posts.models import Post
+
+    at(7, 5)
+    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
+    user, _ = member_with_token(city, "m2")
+    # The post moves about 1.1 km north after this process read its gate: the phone at the
+    # old place is now outside (flagged), though the gate it remembers says otherwise.
+    moved = far_away(city)["latitude"]
+    Post.objects.filter(pk=city.post_a1.pk).update(latitude=Decimal(moved))
+    answer, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
+    assert answer.status_code == 201, answer.json()
+    assert "outside" in answer.json()["flags"]
+    assert sent == (["WITH", "SELECT", "INSERT"] if one_statement() else ["SELECT", "INSERT"])
+    # A cancelled window: nothing is written, and the refusal says why.
+    shift.cancelled_at = timezone.now()
+    shift.save(update_fields=["cancelled_at"])
+    other, _ = member_with_token(city, "m3")
+    refused = token_checkin(other, at_gate(city, latitude=moved))
+    assert refused.status_code == 422 and refused.json()["reason"] == "no_window"
+    assert CheckIn.objects.count() == 2
+
+
+def test_at_a_known_gate_the_rules_and_the_token_still_hold(city, shift, at):
+    from huxue.people.services import person_link_user
+    from huxue.testing import make_person
+
+    DutyRules.objects.create(region=city.city, walkins="refuse")
+    rostered(city, shift)
+    at(7, 5)
+    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
+    # A walk-in where the city takes rostered members only.
+    user, _ = member_with_token(city, "m4")
+    walkin = token_checkin(user, at_gate(city))
+    assert walkin.status_code == 422 and walkin.json()["reason"] == "not_rostered"
+    # A token that is no member's, a member's whose role does not check in, an inactive one.
+    assert token_checkin(None, at_gate(city), token="not-a-token").status_code == 401
+    inspector = city.users["inspector"]
+    person_link_user(
+        actor=None, person=make_person(city, unit=city.school_a1.unit, name="王五"), user=inspector
+    )
+    assert token_checkin(inspector, at_gate(city)).status_code == 403
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert token_checkin(user, at_gate(city)).status_code == 401
+    assert CheckIn.objects.count() == 1
+
+
+def test_a_retry_after_a_check_in_in_one_statement_gets_the_first_answer(city, shift, at):
+    at(7, 5)
+    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
+    user, person = member_with_token(city, "m5")
+    first = token_checkin(user, at_gate(city), key="k-m5")
+    again = token_checkin(user, at_gate(city), key="k-m5")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    other = token_checkin(user, at_gate(city, accuracy=30), key="k-m5")
+    assert other.status_code == 422 and other.json()["reason"] == "key_reused"
+    assert CheckIn.objects.filter(person=person).count() == 1
