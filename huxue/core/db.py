@@ -111,11 +111,6 @@ def _kinds(field: Field[Any, Any]) -> tuple[type, ...]:
     return _AS_IS.get(type(target), ())
 
 
-def _passes(field: Field[Any, Any], value: Any) -> bool:
-    kinds = _kinds(field)
-    return bool(kinds) and (value is None or type(value) in kinds)
-
-
 @dataclass(frozen=True)
 class _Column:
     field: Field[Any, Any]
@@ -123,6 +118,10 @@ class _Column:
     own_pre_save: bool  # auto_now and the like: its pre_save makes the value
     may_omit: bool  # nullable without a database default: left out when empty
     kinds: tuple[type, ...]  # values of these types (and None) go as they are
+
+    def as_is(self, value: Any) -> bool:
+        """Whether the value goes to the database as it is (no ``get_db_prep_save``)."""
+        return bool(self.kinds) and (value is None or type(value) in self.kinds)
 
 
 _COLUMNS: dict[type[Model], list[_Column]] = {}
@@ -174,7 +173,7 @@ def _row(
         if value is None and c.may_omit:
             continue
         kept.append(i)
-        if not (c.kinds and (value is None or type(value) in c.kinds)):
+        if not c.as_is(value):
             value = c.field.get_db_prep_save(value, db)
         params.append(value)
     return tuple(kept), params

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 from django.utils import timezone
@@ -42,6 +42,8 @@ from huxue.people.models import Person
 from huxue.posts.models import Post, School
 from huxue.roster.models import Shift
 
+V = TypeVar("V")
+
 # The roles that may write check-ins (a member their own; leads at roll call).
 CHECKIN_WRITERS = sorted(r for r in roles.PERMISSIONS if roles.allows(r, "checkin", "write"))
 
@@ -50,11 +52,15 @@ _PERSON_COLUMNS = ("id", "name", "force_type", "unit_id", "user_id")
 _USER_COLUMNS = ("id", "username", "display_name", "is_active", "is_staff", "is_superuser")
 
 
+def _sql_text(value: str) -> str:
+    # A constant of the code's own (a role, a force type, a group), written into a statement.
+    if not (value.isidentifier() and value.islower()):
+        raise ValueError(f"unexpected constant: {value!r}")
+    return f"'{value}'"
+
+
 def _roles_sql() -> str:
-    # Role names are the code's own constants (checked here), written into the statement.
-    if not all(r.isidentifier() and r.islower() for r in CHECKIN_WRITERS):
-        raise ValueError(f"unexpected role names: {CHECKIN_WRITERS}")
-    return ", ".join(f"'{r}'" for r in CHECKIN_WRITERS)
+    return ", ".join(_sql_text(r) for r in CHECKIN_WRITERS)
 
 
 # The member behind a token: their person and user columns, then whether they may check in.
@@ -82,14 +88,9 @@ def _member_select() -> str:
     return ", ".join(_member_select_columns())
 
 
-def _sql_text(value: str) -> str:
-    # A constant of the code's own (a force type, a group), written into a statement.
-    if not (value.isidentifier() and value.islower()):
-        raise ValueError(f"unexpected constant: {value!r}")
-    return f"'{value}'"
-
-
-def _member(row: tuple[Any, ...] | list[Any]) -> Person:
+def member_of(row: tuple[Any, ...] | list[Any]) -> Person:
+    """The member of a row that begins with the columns ``member_for_token`` reads: the person
+    with their user, and ``may_check_in``."""
     n = len(_PERSON_COLUMNS)
     person = build(Person, {**dict(zip(_PERSON_COLUMNS, row[:n], strict=True)), "voided_at": None})
     user = build(User, dict(zip(_USER_COLUMNS, row[n : n + len(_USER_COLUMNS)], strict=True)))
@@ -99,18 +100,13 @@ def _member(row: tuple[Any, ...] | list[Any]) -> Person:
     return person
 
 
-def member_of(row: tuple[Any, ...] | list[Any]) -> Person:
-    """The member of a row that begins with the columns ``member_for_token`` reads."""
-    return _member(row)
-
-
 def member_for_token(key: str) -> Person | None:
     """The live member record behind an API token whose user is active, with the user loaded
     and ``may_check_in`` set; None when the token is not a member's. One statement."""
     with planned_cursor() as cursor:
         cursor.execute(_MEMBER_SQL, [key])
         row = cursor.fetchone()
-    return None if row is None else _member(row)
+    return None if row is None else member_of(row)
 
 
 def checkin_by_key(person: Person, key: str) -> CheckIn | None:
@@ -276,10 +272,8 @@ def member_at_gate(
         assignment_id = row[_MEMBER_WIDTH + _GATE_WIDTH + 1]
         view = _view(place, assignment_id)
         if len(row) > _MEMBER_WIDTH + _GATE_WIDTH + 2:  # with the gate's fingerprint
-            if len(_KNOWN) >= _BUILT_MAX:
-                _KNOWN.clear()
-            _KNOWN[named] = (row[-1], place)
-    return _member(row), view
+            _remember(_KNOWN, named, (row[-1], place))
+    return member_of(row), view
 
 
 # The gate last read for each post, by how the post was named, with its fingerprint (PostgreSQL):
@@ -368,9 +362,7 @@ def check_in_statement(
 
 def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:
     if (built := _BUILT.get(place)) is None:
-        if len(_BUILT) >= _BUILT_MAX:
-            _BUILT.clear()
-        built = _BUILT[place] = _build(place)
+        built = _remember(_BUILT, place, _build(place))
     post, rules, shift = built
     return GateView(post=post, rules=rules, shift=shift, assignment_id=assignment_id)
 
@@ -380,7 +372,15 @@ def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:
 # at a post in one window reads the same row, and building the six instances is most of the
 # read's own cost. They are shared, so read-only: nothing on the check-in path changes them.
 _BUILT: dict[tuple[Any, ...], tuple[Post, DutyRules, Shift | None]] = {}
-_BUILT_MAX = 1024
+_REMEMBERED_MAX = 1024  # entries per memo: a city's posts, twice over
+
+
+def _remember(memo: dict[Any, V], key: Any, value: V) -> V:
+    """Keep a value in a bounded memo (emptied when full: it fills again from the next reads)."""
+    if len(memo) >= _REMEMBERED_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 def _build(values: tuple[Any, ...]) -> tuple[Post, DutyRules, Shift | None]:

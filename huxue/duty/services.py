@@ -226,27 +226,17 @@ def check_in_plan(
         )
     if view is None:
         raise CheckInRefused("post_void" if post is not None else "no_post")
-    shift, at, distance, verdict = _judged(
+    return _judged(
         view,
         rostered=view.assignment_id is not None,
-        at=at,
-        now=now,
-        delayed=delayed,
-        position=position,
-    )
-    return CheckInPlan(
         actor=actor,
         person=person,
-        post=view.post,
-        shift=shift,
-        assignment_id=view.assignment_id,
         method=method,
         at=at,
         now=now,
+        delayed=delayed,
         device_at=device_at,
         position=position,
-        distance=distance,
-        verdict=verdict,
     )
 
 
@@ -254,13 +244,17 @@ def _judged(
     view: GateView,
     *,
     rostered: bool,
+    actor: Any,
+    person: Person,
+    method: str,
     at: dt.datetime,
     now: dt.datetime,
     delayed: bool,
+    device_at: dt.datetime | None,
     position: Position | None,
-) -> tuple[Shift, dt.datetime, float | None, Verdict]:
-    """The window, the moment the check-in counts from, the distance to the post and the
-    verdict of the city's rules; raises ``CheckInRefused``."""
+) -> CheckInPlan:
+    """The check-in judged against this gate by the city's rules (``rostered``: whether the
+    member has an assignment to the window, the view's); raises ``CheckInRefused``."""
     rules, shift = view.rules, view.shift
     # The earliest shift not over at that moment is the window; ``judge`` says whether it is
     # open yet.
@@ -292,8 +286,20 @@ def _judged(
     )
     if verdict.refused:
         raise CheckInRefused(verdict.refused, distance=f"{distance or 0:.0f}", radius=radius)
-    counted_from = max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes))
-    return shift, counted_from, distance, verdict
+    return CheckInPlan(
+        actor=actor,
+        person=person,
+        post=post,
+        shift=shift,
+        assignment_id=view.assignment_id,
+        method=method,
+        at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
+        now=now,
+        device_at=device_at,
+        position=position,
+        distance=distance,
+        verdict=verdict,
+    )
 
 
 def _values(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
@@ -377,26 +383,21 @@ def check_in_by_token(
         return None
     fingerprint, view = known
     at, delayed = check_in_moment(method, now, device_at)
-    try:
-        shift, counted_from, distance, verdict = _judged(
-            view, rostered=True, at=at, now=now, delayed=delayed, position=position
+    try:  # as if rostered: the statement finds the assignment, or refuses when the city must
+        plan = _judged(
+            view,
+            rostered=True,
+            actor=None,
+            person=new(Person, {}),  # known once written
+            method=method,
+            at=at,
+            now=now,
+            delayed=delayed,
+            device_at=device_at,
+            position=position,
         )
     except CheckInRefused:
         return None
-    plan = CheckInPlan(
-        actor=None,
-        person=new(Person, {}),  # known once written
-        post=view.post,
-        shift=shift,
-        assignment_id=None,
-        method=method,
-        at=counted_from,
-        now=now,
-        device_at=device_at,
-        position=position,
-        distance=distance,
-        verdict=verdict,
-    )
     checkin = new(CheckIn, _written(plan, key=key, digest=digest))
     sql, params = gate.check_in_statement(
         checkin,
@@ -421,7 +422,10 @@ def check_in_by_token(
     member = gate.member_of(row)
     checkin_id, assignment_id, walkin = row[-3:]
     plan = replace(
-        plan, person=member, assignment_id=assignment_id, verdict=replace(verdict, walkin=walkin)
+        plan,
+        person=member,
+        assignment_id=assignment_id,
+        verdict=replace(plan.verdict, walkin=walkin),
     )
     checkin.__dict__.update(_values(plan, key=key, digest=digest))
     saved(checkin, checkin_id)

@@ -144,13 +144,47 @@ def test_new_makes_what_the_constructor_makes(city: City) -> None:
 
 
 def test_only_plain_values_of_djangos_own_fields_skip_preparing() -> None:
-    from huxue.core.db import _passes
+    from huxue.core.db import _columns_of
     from huxue.people.models import Person
 
-    f = CheckIn._meta.get_field
-    assert _passes(f("is_late"), True) and _passes(f("client_key"), "k")
-    assert _passes(f("person"), 7) and _passes(f("assignment"), None)
-    assert _passes(f("accuracy_m"), 3.5) and _passes(f("accuracy_m"), 3)
-    assert not _passes(f("is_late"), 1)  # not a bool: prepared
-    assert not _passes(f("at"), None) and not _passes(f("latitude"), Decimal(1))
-    assert not _passes(Person._meta.get_field("phone"), "13800000000")  # encrypted: prepared
+    def as_is(model: type, name: str, value: object) -> bool:
+        (column,) = [c for c in _columns_of(model) if c.field.name == name]
+        return column.as_is(value)
+
+    assert as_is(CheckIn, "is_late", True) and as_is(CheckIn, "client_key", "k")
+    assert as_is(CheckIn, "person", 7) and as_is(CheckIn, "assignment", None)
+    assert as_is(CheckIn, "accuracy_m", 3.5) and as_is(CheckIn, "accuracy_m", 3)
+    assert not as_is(CheckIn, "is_late", 1)  # not a bool: prepared
+    assert not as_is(CheckIn, "at", None) and not as_is(CheckIn, "latitude", Decimal(1))
+    assert not as_is(Person, "phone", "13800000000")  # encrypted: prepared
+
+
+def test_insert_select_writes_the_row_insert_writes_with_columns_from_a_read(city: City) -> None:
+    from huxue.core.db import insert_select
+
+    shift = make_shift(city.post_a1)
+    voided = local_at(shift.day, 9)  # voided rows: the same member may have two for a window
+    first = insert(_checkin(city, shift=shift, voided_at=voided))
+    person = city.person_a1
+    # The member's own columns come from a read of their person row, in the same statement.
+    row = _checkin(city, shift=shift, client_key="k-2", voided_at=voided)
+    row.person_id, row.force_type = None, ""
+    sql, params = insert_select(
+        row,
+        exprs={"person_id": "src.id", "force_type": "src.force_type"},
+        source="people_person src",
+        where="src.id = %s",
+        returning=("force_type",),
+    )
+    with planned_cursor() as cursor:
+        cursor.execute(sql, [*params, person.pk])
+        pk, force_type = cursor.fetchone()
+    assert force_type == person.force_type
+    a, b = _stored(first.pk), _stored(pk)
+    assert (a.pop("client_key"), b.pop("client_key")) == ("k-1", "k-2")
+    assert a == b
+    # Nothing is written when the read finds nothing.
+    with planned_cursor() as cursor:
+        cursor.execute(sql, [*params, -1])
+        assert cursor.fetchone() is None
+    assert CheckIn.objects.count() == 2
