@@ -162,6 +162,9 @@ SESSION_SAVE_EVERY_REQUEST = True
 HUXUE_BOARD_POLL_SECONDS = env_int("HUXUE_BOARD_POLL_SECONDS", 15)
 # Accounts that are only duty members (huxue.web.sessions): days, renewed on use.
 HUXUE_MEMBER_SESSION_DAYS = env_int("HUXUE_MEMBER_SESSION_DAYS", 30)
+# A member's check-in with an API token is answered without DRF's generic dispatch
+# (huxue.api.duty.checkin_lane); 0 sends every request through the viewset.
+HUXUE_CHECKIN_LANE = env_bool("HUXUE_CHECKIN_LANE", True)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION

@@ -17,9 +17,11 @@ for every ``save`` (most of the cost of a one-row write), this builds it once pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -111,6 +113,24 @@ def _kinds(field: Field[Any, Any]) -> tuple[type, ...]:
     return _AS_IS.get(type(target), ())
 
 
+def _aware(value: Any) -> bool:
+    return type(value) is dt.datetime and value.utcoffset() is not None
+
+
+def _finite(value: Any) -> bool:
+    return type(value) is Decimal and value.is_finite()
+
+
+# On PostgreSQL, Django's adapters also return these unchanged (psycopg sends them as they are):
+# a date, an aware datetime (a naive one would be made aware, with a warning), a finite decimal
+# (any other would be refused). Django's own field classes only, as above.
+_AS_IS_ON_POSTGRESQL: dict[type[Field[Any, Any]], Callable[[Any], bool]] = {
+    models.DateField: lambda value: type(value) is dt.date,
+    models.DateTimeField: _aware,
+    models.DecimalField: _finite,
+}
+
+
 @dataclass(frozen=True)
 class _Column:
     field: Field[Any, Any]
@@ -118,10 +138,15 @@ class _Column:
     own_pre_save: bool  # auto_now and the like: its pre_save makes the value
     may_omit: bool  # nullable without a database default: left out when empty
     kinds: tuple[type, ...]  # values of these types (and None) go as they are
+    on_postgresql: Callable[[Any], bool] | None  # and on PostgreSQL, values it says
 
-    def as_is(self, value: Any) -> bool:
+    def as_is(self, value: Any, *, postgresql: bool = False) -> bool:
         """Whether the value goes to the database as it is (no ``get_db_prep_save``)."""
-        return bool(self.kinds) and (value is None or type(value) in self.kinds)
+        if self.kinds:
+            return value is None or type(value) in self.kinds
+        if postgresql and self.on_postgresql is not None:
+            return value is None or self.on_postgresql(value)
+        return False
 
 
 _COLUMNS: dict[type[Model], list[_Column]] = {}
@@ -138,6 +163,7 @@ def _columns_of(model: type[Model]) -> list[_Column]:
                 own_pre_save=type(f).pre_save is not Field.pre_save,
                 may_omit=f.null and f.db_default is NOT_PROVIDED,
                 kinds=_kinds(f),
+                on_postgresql=_AS_IS_ON_POSTGRESQL.get(type(f)),
             )
             for f in meta.concrete_fields
             if f is not meta.pk
@@ -165,6 +191,7 @@ def _row(
     named in ``exprs`` is written and takes no parameter."""
     kept: list[int] = []
     params: list[Any] = []
+    postgresql = db.vendor == "postgresql"
     for i, c in enumerate(_columns_of(type(obj))):
         if exprs and c.attname in exprs:
             kept.append(i)
@@ -173,7 +200,7 @@ def _row(
         if value is None and c.may_omit:
             continue
         kept.append(i)
-        if not c.as_is(value):
+        if not c.as_is(value, postgresql=postgresql):
             value = c.field.get_db_prep_save(value, db)
         params.append(value)
     return tuple(kept), params
@@ -288,7 +315,9 @@ def new(model: type[M], values: dict[str, Any]) -> M:
     if model not in _DEFAULTS:
         constant, computed = {}, []
         for f in model._meta.concrete_fields:
-            if callable(f.default):
+            # Only a default that is a callable is made anew for each instance (a field
+            # without one has NOT_PROVIDED, itself callable, and its empty value).
+            if f.has_default() and callable(f.default):
                 computed.append(f)
             else:
                 constant[f.attname] = f.get_default()

@@ -25,7 +25,7 @@ It fills narrow model instances (the columns read; any other field loads on acce
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -272,23 +272,22 @@ def member_at_gate(
         assignment_id = row[_MEMBER_WIDTH + _GATE_WIDTH + 1]
         view = _view(place, assignment_id)
         if len(row) > _MEMBER_WIDTH + _GATE_WIDTH + 2:  # with the gate's fingerprint
-            _remember(_KNOWN, named, (row[-1], place))
+            _remember(_KNOWN, named, (row[-1], replace(view, assignment_id=None)))
     return member_of(row), view
 
 
 # The gate last read for each post, by how the post was named, with its fingerprint (PostgreSQL):
 # ``check_in_statement`` writes a check-in judged against it in one statement, which writes only
 # if the gate's row is still the same.
-_KNOWN: dict[tuple[str, str | int], tuple[str, tuple[Any, ...]]] = {}
+_KNOWN: dict[tuple[str, str | int], tuple[str, GateView]] = {}
 
 
 def known_gate(*, post_id: int | None = None, qr_token: str = "") -> tuple[str, GateView] | None:
     """The gate last read for this post by ``member_at_gate`` (without a member's assignment) and
     its fingerprint; None when there is none (or not on PostgreSQL)."""
-    if (named := _named(post_id, qr_token)) is None or (known := _KNOWN.get(named)) is None:
+    if (named := _named(post_id, qr_token)) is None:
         return None
-    fingerprint, place = known
-    return fingerprint, _view(place, None)
+    return _KNOWN.get(named)
 
 
 # The check-in statement: the member behind the token and the gate as ``member_at_gate`` reads

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -304,14 +304,21 @@ def _judged(
 
 def _values(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
     """The new check-in row's values: the member's own, then ``_written``."""
-    person = plan.person
+    return {
+        **_members_own(plan.person, plan.assignment_id, walkin=plan.verdict.walkin),
+        **_written(plan, key=key, digest=digest),
+    }
+
+
+def _members_own(person: Person, assignment_id: int | None, *, walkin: bool) -> dict[str, Any]:
+    """The new check-in row's values that are the member's: their person, assignment, force
+    type and group, whether a walk-in."""
     return {
         "person_id": person.pk,
-        "assignment_id": plan.assignment_id,
+        "assignment_id": assignment_id,
         "group": person.force_group,
         "force_type": person.force_type,
-        "is_walkin": plan.verdict.walkin,
-        **_written(plan, key=key, digest=digest),
+        "is_walkin": walkin,
     }
 
 
@@ -341,9 +348,9 @@ def _written(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
     }
 
 
-def _keep_related(checkin: CheckIn, plan: CheckInPlan) -> None:
+def _keep_related(checkin: CheckIn, plan: CheckInPlan, person: Person) -> None:
     # The related rows are at hand: keep them on the check-in (its answer names the post).
-    CheckIn.person.field.set_cached_value(checkin, plan.person)
+    CheckIn.person.field.set_cached_value(checkin, person)
     CheckIn.post.field.set_cached_value(checkin, plan.post)
     CheckIn.shift.field.set_cached_value(checkin, plan.shift)
     if plan.method == CheckIn.Method.ROLLCALL:
@@ -353,7 +360,7 @@ def _keep_related(checkin: CheckIn, plan: CheckInPlan) -> None:
 def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
     checkin = new(CheckIn, _values(plan, key=key, digest=digest))
     insert(checkin)
-    _keep_related(checkin, plan)
+    _keep_related(checkin, plan, plan.person)
     return checkin
 
 
@@ -376,7 +383,8 @@ def check_in_by_token(
     and the check-in, or None when it was not written so (no gate known yet, a refusal, the gate
     changed, a retry, anything unusual): the caller then checks in the usual way, which reads
     first and says why. Writes nothing else."""
-    if connection.vendor != "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
         return None
     known = gate.known_gate(post_id=post_id, qr_token=qr_token)
     if known is None or (method == CheckIn.Method.GPS and position is None):
@@ -410,8 +418,8 @@ def check_in_by_token(
     )
     try:
         with (
-            transaction.atomic() if connection.in_atomic_block else nullcontext(),
-            planned_cursor() as cursor,
+            transaction.atomic() if db.in_atomic_block else nullcontext(),
+            planned_cursor(db) as cursor,
         ):
             cursor.execute(sql, params)
             row = cursor.fetchone()
@@ -421,15 +429,9 @@ def check_in_by_token(
         return None
     member = gate.member_of(row)
     checkin_id, assignment_id, walkin = row[-3:]
-    plan = replace(
-        plan,
-        person=member,
-        assignment_id=assignment_id,
-        verdict=replace(plan.verdict, walkin=walkin),
-    )
-    checkin.__dict__.update(_values(plan, key=key, digest=digest))
-    saved(checkin, checkin_id)
-    _keep_related(checkin, plan)
+    checkin.__dict__.update(_members_own(member, assignment_id, walkin=walkin))
+    saved(checkin, checkin_id, db)
+    _keep_related(checkin, plan, member)
     return member, checkin
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -147,9 +148,9 @@ def test_only_plain_values_of_djangos_own_fields_skip_preparing() -> None:
     from huxue.core.db import _columns_of
     from huxue.people.models import Person
 
-    def as_is(model: type, name: str, value: object) -> bool:
+    def as_is(model: type, name: str, value: object, *, postgresql: bool = False) -> bool:
         (column,) = [c for c in _columns_of(model) if c.field.name == name]
-        return column.as_is(value)
+        return column.as_is(value, postgresql=postgresql)
 
     assert as_is(CheckIn, "is_late", True) and as_is(CheckIn, "client_key", "k")
     assert as_is(CheckIn, "person", 7) and as_is(CheckIn, "assignment", None)
@@ -157,6 +158,29 @@ def test_only_plain_values_of_djangos_own_fields_skip_preparing() -> None:
     assert not as_is(CheckIn, "is_late", 1)  # not a bool: prepared
     assert not as_is(CheckIn, "at", None) and not as_is(CheckIn, "latitude", Decimal(1))
     assert not as_is(Person, "phone", "13800000000")  # encrypted: prepared
+    # On PostgreSQL, dates, aware datetimes and finite decimals go as they are too.
+    aware = dt.datetime(2026, 12, 7, 7, tzinfo=dt.UTC)
+    naive = aware.replace(tzinfo=None)
+    assert as_is(CheckIn, "day", dt.date(2026, 12, 7), postgresql=True)
+    assert as_is(CheckIn, "at", aware, postgresql=True) and as_is(
+        CheckIn, "at", None, postgresql=True
+    )
+    assert as_is(CheckIn, "latitude", Decimal("39.9"), postgresql=True)
+    assert not as_is(CheckIn, "at", aware) and not as_is(CheckIn, "day", dt.date(2026, 12, 7))
+    assert not as_is(CheckIn, "at", naive, postgresql=True)  # made aware, with a warning
+    assert not as_is(CheckIn, "day", aware, postgresql=True)  # a datetime: made a date
+    assert not as_is(CheckIn, "latitude", Decimal("NaN"), postgresql=True)  # refused
+    assert not as_is(CheckIn, "latitude", 39.9, postgresql=True)  # a float: made a decimal
+    # …because there Django's own preparing gives them back unchanged.
+    from types import SimpleNamespace
+
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    postgresql = SimpleNamespace(ops=DatabaseOperations(None))
+    for name, value in (("day", dt.date(2026, 12, 7)), ("at", aware), ("latitude", Decimal("1.5"))):
+        field = CheckIn._meta.get_field(name)
+        assert field.get_db_prep_save(value, postgresql) == value
+        assert type(field.get_db_prep_save(value, postgresql)) is type(value)
 
 
 def test_insert_select_writes_the_row_insert_writes_with_columns_from_a_read(city: City) -> None:

@@ -536,3 +536,116 @@ def test_a_retry_after_a_check_in_in_one_statement_gets_the_first_answer(city, s
     other = token_checkin(user, at_gate(city, accuracy=30), key="k-m5")
     assert other.status_code == 422 and other.json()["reason"] == "key_reused"
     assert CheckIn.objects.filter(person=person).count() == 1
+
+
+# -- the lane: a token check-in answered without DRF's dispatch, with the viewset's answers ---
+
+
+def both_ways(monkeypatch, do):
+    """``do()`` with the lane, then from the same state without it: for each, the answer, the
+    check-in rows it left and whether the viewset answered."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from huxue.api.duty import CheckInViewSet
+
+    asked: list[bool] = []
+    create = CheckInViewSet.create
+    monkeypatch.setattr(
+        CheckInViewSet, "create", lambda self, request: asked.append(True) or create(self, request)
+    )
+    ways = []
+    for lane in (True, False):
+        asked.clear()
+        with override_settings(HUXUE_CHECKIN_LANE=lane):
+            before = transaction.savepoint()
+            response = do()
+            rows = [row_of(c) for c in CheckIn.objects.order_by("person_id", "at")]
+            transaction.savepoint_rollback(before)
+        ways.append((response, rows, bool(asked)))
+    return ways
+
+
+def answer_of(response) -> tuple:
+    if response["Content-Type"] != "application/json":  # DRF's browsable page: its status
+        return response.status_code, response["Content-Type"]
+    body = response.json()
+    if isinstance(body, dict) and "id" in body:
+        body["id"] = 0  # (a new row's id: the sequence is not rolled back)
+    return response.status_code, body, dict(response.headers)
+
+
+@pytest.mark.parametrize(
+    ("case", "status", "by_lane"),
+    [
+        ("rostered", 201, True),
+        ("walkin", 201, True),
+        ("by_qr", 201, True),
+        ("retry", 201, True),
+        ("key_reused", 422, True),
+        ("again", 409, True),
+        ("outside_refused", 422, True),
+        ("too_early", 422, True),
+        ("no_position", 422, True),
+        ("bad_body", 400, False),
+        ("bad_token", 401, False),
+        ("no_key", 400, False),
+        ("html", 400, False),
+        ("no_member", 403, False),
+    ],
+)
+def test_the_lane_answers_as_the_viewset_does(city, shift, at, monkeypatch, case, status, by_lane):
+    from django.test import Client
+
+    rostered(city, shift)
+    at(6, 55)
+    volunteer = city.users["volunteer"]
+    token_checkin(volunteer, at_gate(city, post=10**9))  # (a token, and nothing written)
+    user, _ = member_with_token(city, "m6")
+    body, key, headers = at_gate(city), "k-lane", {}
+    who = volunteer
+    if case == "walkin":
+        who = user
+    elif case == "by_qr":
+        body = {"qr": city.post_a1.qr_token, "method": "qr"}
+    elif case in ("retry", "key_reused", "again"):
+        assert token_checkin(volunteer, body, key=key).status_code == 201
+        if case == "key_reused":
+            body = at_gate(city, accuracy=30)
+        elif case == "again":
+            key = "k-lane-2"
+    elif case == "outside_refused":
+        DutyRules.objects.create(region=city.city, geofence_mode="refuse")
+        body = far_away(city)
+    elif case == "too_early":
+        at(6, 0)
+    elif case == "no_position":
+        body = {"post": city.post_a1.pk, "method": "gps"}
+    elif case == "bad_body":
+        body = {"post": city.post_a1.pk, "method": "teleport"}
+    elif case == "html":
+        headers = {"HTTP_ACCEPT": "text/html"}
+        body = {"method": "teleport"}
+    elif case == "no_member":
+        who = city.users["stranger"]
+    from rest_framework.authtoken.models import Token
+
+    token = "not-a-token" if case == "bad_token" else Token.objects.get_or_create(user=who)[0].key
+
+    def do():
+        extra = {"HTTP_IDEMPOTENCY_KEY": key} if case != "no_key" else {}
+        return Client().post(
+            URL,
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {token}",
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+            **extra,
+            **headers,
+        )
+
+    (lane, lane_rows, lane_asked), (usual, usual_rows, usual_asked) = both_ways(monkeypatch, do)
+    assert lane.status_code == status, lane.content
+    assert answer_of(lane) == answer_of(usual)
+    assert lane_rows == usual_rows
+    assert (lane_asked, usual_asked) == (not by_lane, True)
