@@ -372,8 +372,11 @@ def _lane(request: HttpRequest, headers: dict[str, str]) -> HttpResponse | None:
 
 
 def checkin_lane(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The viewset's view for the collection, with the lane before it (see above)."""
+    """The viewset's view for the collection, with the lane before it (see above). Not while
+    the viewset throttles or versions its requests: the lane would skip that."""
     viewset = view.cls(**view.initkwargs)  # type: ignore[attr-defined]
+    if viewset.throttle_classes or viewset.versioning_class is not None:
+        return view
     viewset.action_map = dict(view.actions)  # type: ignore[attr-defined]
     if "get" in viewset.action_map:  # as DRF's view does on each request
         viewset.action_map.setdefault("head", viewset.action_map["get"])
@@ -480,12 +483,10 @@ class CheckInViewSet(ScopedViewSet):
 
     def _token_first(self, request: Request) -> str:
         if (found := getattr(self, "_first_token", None)) is None:
-            found = self._first_token = self._token_in(request) if self.action == "create" else ""
+            found = self._first_token = (
+                _token_of(request._request) if self.action == "create" else ""
+            )
         return found
-
-    @staticmethod
-    def _token_in(request: Request) -> str:
-        return _token_of(request._request)
 
     def perform_authentication(self, request: Request) -> None:
         if not self._token_first(request):

@@ -210,17 +210,26 @@ def _gate_sql(match: str) -> str:
     )
 
 
-def _gate_print() -> str:
-    """A fingerprint of the gate's row (PostgreSQL): equal fingerprints, equal rows."""
-    return ", md5(ROW(gv.*)::text)" if connection.vendor == "postgresql" else ""
+# A fingerprint of the gate's row (PostgreSQL): equal fingerprints, equal rows.
+_GATE_PRINT = "md5(ROW(gv.*)::text)"
+
+
+def _member_and_gate(match: str) -> str:
+    """The member behind the token (``mp``, ``mu``) and the gate (``gv``, its window ``sh_id``),
+    as ``member_at_gate`` and ``check_in_statement`` both read them. Parameters: the moment,
+    the post's id or QR token, the API token."""
+    return (
+        f"{_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
+        f"{_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
+    )
 
 
 def _member_gate_sql(match: str) -> str:
     """Parameters: the moment, the post's id or QR token, the API token."""
+    fingerprint = f", {_GATE_PRINT}" if connection.vendor == "postgresql" else ""
     return (
         f"SELECT {_member_select()}, gv.*, {_assignment('gv.sh_id', 'mp.id')}"  # noqa: S608
-        f"{_gate_print()} {_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
-        f"{_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
+        f"{fingerprint} {_member_and_gate(match)}"
     )
 
 
@@ -314,8 +323,7 @@ def _member_view_sql(match: str) -> str:
     members = ", ".join(f"{col} AS m{i}" for i, col in enumerate(_member_select_columns()))
     return (
         f"SELECT {members}, {_assignment('gv.sh_id', 'mp.id')} AS gate_assignment, "  # noqa: S608
-        f"md5(ROW(gv.*)::text) AS gate_print {_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()},"
-        f" sh.id AS sh_id {_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
+        f"{_GATE_PRINT} AS gate_print {_member_and_gate(match)}"
     )
 
 

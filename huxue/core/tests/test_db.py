@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from huxue.core.db import insert, planned_cursor, preparing
-from huxue.duty.models import CheckIn
+from huxue.duty.models import CheckIn, IdempotencyRecord
 from huxue.testing import City, local_at, make_shift
 
 on_postgresql = pytest.mark.skipif(
@@ -142,6 +142,9 @@ def test_new_makes_what_the_constructor_makes(city: City) -> None:
     assert {n: getattr(fast, n) for n in fields} == {n: getattr(slow, n) for n in fields}
     with pytest.raises(TypeError, match="no field"):
         new(CheckIn, {**values, "psot_id": 1})
+    # A callable default is made for each instance: two new rows never share a dict.
+    first, second = new(IdempotencyRecord, {}), new(IdempotencyRecord, {})
+    assert first.response == {} and first.response is not second.response
 
 
 def test_only_plain_values_of_djangos_own_fields_skip_preparing() -> None:

@@ -649,3 +649,20 @@ def test_the_lane_answers_as_the_viewset_does(city, shift, at, monkeypatch, case
     assert answer_of(lane) == answer_of(usual)
     assert lane_rows == usual_rows
     assert (lane_asked, usual_asked) == (not by_lane, True)
+
+
+def test_the_lane_stands_aside_for_a_viewset_that_throttles_or_versions():
+    from rest_framework.throttling import UserRateThrottle
+    from rest_framework.versioning import URLPathVersioning
+
+    from huxue.api.duty import CheckInViewSet, checkin_lane
+
+    actions = {"get": "list", "post": "create"}
+    assert CheckInViewSet.as_view(actions).__wrapped__  # the lane, in front of the view
+    for extra in (
+        {"throttle_classes": [UserRateThrottle]},
+        {"versioning_class": URLPathVersioning},
+    ):
+        throttled = type("Throttled", (CheckInViewSet,), extra)
+        view = super(CheckInViewSet, throttled).as_view(actions)
+        assert checkin_lane(view) is view
