@@ -21,12 +21,8 @@ from django.utils import timezone
 from django.utils.decorators import classonlymethod
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
-from rest_framework.authentication import (
-    SessionAuthentication,
-    TokenAuthentication,
-    get_authorization_header,
-)
+from rest_framework import HTTP_HEADER_ENCODING, serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.renderers import JSONRenderer
@@ -84,7 +80,7 @@ def payload(checkin: CheckIn, *, as_created: bool = False) -> dict[str, Any]:
         "post": checkin.post_id,
         "post_name": str(checkin.post),
         "shift": checkin.shift_id,
-        "window": f"{checkin.shift.start:%H:%M}–{checkin.shift.end:%H:%M}",
+        "window": checkin.shift.hours,
         "method": checkin.method,
         "at": local(checkin.at).isoformat(),
         "server_at": local(checkin.server_at).isoformat(),
@@ -310,8 +306,10 @@ def _run(
 
 
 def _token_of(request: HttpRequest) -> str:
-    """The key of an ``Authorization: Token <key>`` header ("" for any other)."""
-    parts = get_authorization_header(request).split()  # type: ignore[arg-type]
+    """The key of an ``Authorization: Token <key>`` header ("" for any other), read as DRF's
+    ``TokenAuthentication`` reads it (the header's bytes, split on whitespace, the key decoded
+    from UTF-8), from the request's environ at once."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING).split()
     if len(parts) != 2 or parts[0].lower() != b"token":
         return ""
     try:
@@ -330,6 +328,8 @@ def _token_of(request: HttpRequest) -> str:
 # the same answers, rendered by DRF's JSON renderer with the same headers), and leaves every
 # other request to the viewset: another content type or Accept header, a query string, session
 # auth, a body or key that is not valid, a token that is not a live member's who may check in.
+# The body is validated by the same serializer's ``quick`` (its own steps, held to the same
+# answers by tests).
 # Nothing is written before the lane knows it answers, so the viewset starts afresh.
 # ``HUXUE_CHECKIN_LANE=0`` turns it off; tests hold both to the same answers.
 
@@ -353,10 +353,10 @@ def _lane(request: HttpRequest, headers: dict[str, str]) -> HttpResponse | None:
         body = json.loads(request.body)  # type: ignore[arg-type]  # (bytes, as DRF's parser)
     except ValueError:
         return None
-    serializer = CheckInInSerializer(data=body)
-    if not serializer.is_valid():
+    data = CheckInInSerializer.quick(body)
+    if data is None:
         return None
-    found = _member_check_in(token, dict(serializer.validated_data), key)
+    found = _member_check_in(token, data, key)
     if found is None:
         return None
     member, answer = found

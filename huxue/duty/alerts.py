@@ -68,7 +68,7 @@ def shift_url(shift: Shift) -> str:
 
 
 def window_text(shift: Shift) -> str:
-    return f"{shift.day:%Y-%m-%d} {shift.start:%H:%M}–{shift.end:%H:%M}"
+    return f"{shift.day:%Y-%m-%d} {shift.hours}"
 
 
 def _message(shift: Shift, missing: dict[str, int], on_duty: dict[str, int]) -> tuple[str, str]:

@@ -197,10 +197,6 @@ def _status(groups: list[GroupCount]) -> str:
     return RED
 
 
-def _window(shift: Shift) -> str:
-    return f"{shift.start:%H:%M}–{shift.end:%H:%M}"
-
-
 def board(
     user: Any,
     *,
@@ -285,7 +281,7 @@ def board(
         shift = current.get(post.pk)
         if shift is None:
             if (later := upcoming.get(post.pk)) is not None:
-                row.next_window = _window(later)
+                row.next_window = later.hours
             rows.append(row)
             continue
         have = on_duty.get(shift.pk, {})
@@ -298,7 +294,7 @@ def board(
         row.status = _status(row.groups)
         row.shift_id = shift.pk
         row.starts_at, row.ends_at = shift.starts_at, shift.ends_at
-        row.window = _window(shift)
+        row.window = shift.hours
         row.gap_alert = bool(getattr(shift, "alerted", False))
         rows.append(row)
     return rows

@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -339,6 +340,7 @@ def check_in_statement(
     at: dt.datetime,
     fingerprint: str,
     rostered_only: bool,
+    db: BaseDatabaseWrapper,
 ) -> tuple[str, list[Any]]:
     """The statement (PostgreSQL) that writes ``checkin`` (judged against the gate of
     ``known_gate``) for the member behind the API token ``key``; its row: the member's columns as
@@ -357,14 +359,14 @@ def check_in_statement(
         source="mv",
         where=where,
         returning=("assignment_id", "is_walkin"),
+        db=db,
     )
     if (sql := _STATEMENTS.get((by, insert_sql))) is None:
         sql = _STATEMENTS[(by, insert_sql)] = (
             f"WITH mv AS ({_member_view_sql(_MATCH[by])}), ins AS ({insert_sql}) "  # noqa: S608
             "SELECT mv.*, ins.* FROM mv LEFT JOIN ins ON TRUE"
         )
-    at_db = connection.ops.adapt_datetimefield_value(at)
-    return sql, [at_db, match, key, *values, fingerprint]
+    return sql, [db.ops.adapt_datetimefield_value(at), match, key, *values, fingerprint]
 
 
 def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:

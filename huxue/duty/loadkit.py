@@ -72,6 +72,17 @@ class Database:
         with psycopg.connect(self.url) as con:
             return con.execute(sql.encode(), tuple(params)).fetchall()
 
+    def backend_pids(self) -> list[int]:
+        """The PostgreSQL server processes connected to this database, when the server runs on
+        this machine (their CPU time is read from /proc), except the one asking."""
+        if self.vendor != "postgresql":
+            return []
+        rows = self.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.name],
+        )
+        return [pid for (pid,) in rows if Path(f"/proc/{pid}").exists()]
+
     def drop(self) -> None:
         if self.vendor == "postgresql":
             import psycopg
@@ -188,6 +199,35 @@ def seed(db: Database, *, members: int) -> Seeded:
     )
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far; 0 when it is gone or /proc
+    cannot be read (not Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU time used between ``start`` and ``stop`` by a set of processes that may change in
+    between (``pids`` is asked at both ends): a process that appears is counted from its own
+    start, one that ends before ``stop`` is lost. For reading where a benchmark's time goes."""
+
+    def __init__(self, pids: Callable[[], Iterable[int]]) -> None:
+        self.pids = pids
+        self.at_start: dict[int, float] = {}
+        self.seconds = 0.0
+
+    def start(self) -> None:
+        self.at_start = {pid: cpu_seconds(pid) for pid in self.pids()}
+
+    def stop(self) -> float:
+        used = sum(cpu_seconds(pid) - self.at_start.get(pid, 0.0) for pid in self.pids())
+        self.seconds += used
+        return used
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -277,6 +317,10 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         return children_of(self.proc.pid) if self.proc is not None else []
+
+    def pids(self) -> list[int]:
+        """gunicorn's master and its workers."""
+        return [self.proc.pid, *self.worker_pids()] if self.proc is not None else []
 
     def wait_for_workers(self, timeout: float = 60) -> list[int]:
         deadline = time.monotonic() + timeout

@@ -98,7 +98,7 @@ class Card:
 
     @property
     def window(self) -> str:
-        return f"{self.shift.start:%H:%M}–{self.shift.end:%H:%M}"
+        return self.shift.hours
 
     @property
     def opens_hm(self) -> str:
@@ -306,7 +306,7 @@ def qr_context(request: HttpRequest, post: Post) -> dict[str, Any]:
         # Still on duty elsewhere: check out there first (the server would refuse otherwise).
         context["open_checkin"] = open_checkin
     if shift is not None:
-        context["window"] = f"{shift.start:%H:%M}–{shift.end:%H:%M}"
+        context["window"] = shift.hours
         checkin = (
             CheckIn.objects.filter(person=person, shift=shift, voided_at__isnull=True)
             .select_related("post__school__unit")

@@ -415,6 +415,7 @@ def check_in_by_token(
         at=at,
         fingerprint=fingerprint,
         rostered_only=view.rules.walkins == DutyRules.Mode.REFUSE,
+        db=db,
     )
     try:
         with (

@@ -68,7 +68,13 @@ class Shift(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.post} {self.day:%Y-%m-%d} {self.start:%H:%M}–{self.end:%H:%M}"
+        return f"{self.post} {self.day:%Y-%m-%d} {self.hours}"
+
+    @property
+    def hours(self) -> str:
+        """The window's hours as people write them: 07:00–08:00."""
+        start, end = self.start, self.end
+        return f"{start.hour:02d}:{start.minute:02d}–{end.hour:02d}:{end.minute:02d}"
 
     @property
     def needed(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -666,3 +667,38 @@ def test_the_lane_stands_aside_for_a_viewset_that_throttles_or_versions():
         throttled = type("Throttled", (CheckInViewSet,), extra)
         view = super(CheckInViewSet, throttled).as_view(actions)
         assert checkin_lane(view) is view
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Token abc123",
+        "token abc123",
+        "TOKEN  abc123 ",
+        "Token\tabc123",
+        "Token abc\xa0123",  # not whitespace in the header's bytes
+        "Token abc 123",
+        "Bearer abc123",
+        "Token",
+        "",
+        "Token caf\xc3\xa9",  # UTF-8 bytes, as a WSGI server hands them over (Latin-1)
+        "Token \xff\xfe",  # not UTF-8
+    ],
+)
+def test_the_lanes_token_is_the_one_token_authentication_reads(rf, header):
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    from huxue.api.duty import _token_of
+
+    request = rf.post(URL, HTTP_AUTHORIZATION=header) if header else rf.post(URL)
+    seen: list[str] = []
+
+    class Reader(TokenAuthentication):
+        def authenticate_credentials(self, key):
+            seen.append(key)
+            return None
+
+    with contextlib.suppress(AuthenticationFailed):  # (a key that is not UTF-8: none read)
+        Reader().authenticate(request)
+    assert _token_of(request) == (seen[0] if seen else "")
