@@ -235,6 +235,38 @@ def test_check_out_then_duty_hours(city, login, shift, at):
     assert again.status_code == 409
 
 
+def test_a_check_out_retried_with_its_key_gets_its_first_answer(city, login, shift, at):
+    """A phone that lost the answer to its check-out sends it again with the same key: the
+    same 200 answer, marked replayed, and the check-out time is the first one; the same key
+    with another body is refused."""
+    rostered(city, shift)
+    at(6, 58)
+    client = login("volunteer")
+    made = post_checkin(client, at_gate(city)).json()
+
+    def check_out(body: dict, key: str = "out-1"):  # type: ignore[no-untyped-def]
+        return client.post(
+            f"{URL}{made['id']}/checkout/",
+            body,
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
+
+    at(8, 0)
+    first = check_out({})
+    assert first.status_code == 200 and "Idempotent-Replayed" not in first
+    closed_at = CheckIn.objects.get().checked_out_at
+    at(8, 5)
+    again = check_out({})
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert CheckIn.objects.get().checked_out_at == closed_at
+    position = {k: at_gate(city)[k] for k in ("latitude", "longitude", "accuracy")}
+    other = check_out(position)
+    assert other.status_code == 422 and other.json()["reason"] == "key_reused"
+    assert CheckIn.objects.get().checked_out_at == closed_at
+
+
 def test_qr_token_names_the_post(city, login, shift, at):
     at(7, 0)
     response = post_checkin(login("volunteer"), {"qr": city.post_a1.qr_token, "method": "qr"})
