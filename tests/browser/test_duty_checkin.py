@@ -116,13 +116,14 @@ def _no_network(route) -> None:  # type: ignore[no-untyped-def]
 
 
 def go_offline(page) -> None:  # type: ignore[no-untyped-def]
-    """Cut the phone off: the browser says it is offline (navigator.onLine, the offline event)
-    and every request fails as on a phone without a network, the page's own and the service
-    worker's. The emulation alone is not enough: it is applied to each page and worker as it
-    starts, and a request made in that moment can still reach the server (seen once in a full
-    run on a fresh machine: a check-in counted while the phone was meant to be offline)."""
-    page.context.set_offline(True)
+    """Cut the phone off: every request fails as on a phone without a network (the page's own
+    and the service worker's), then the browser says it is offline (navigator.onLine, the
+    offline event). The emulation alone once let a check-in reach the server while the phone
+    was meant to be offline (one full run on a fresh machine, not seen again in about 40 runs;
+    the moment it is applied to a page or worker is the likely gap); the route does not depend
+    on it."""
     page.context.route("**/*", _no_network)
+    page.context.set_offline(True)
     page.wait_for_function("navigator.onLine === false")
 
 
