@@ -15,9 +15,10 @@ PostgreSQL both run (prepared on PostgreSQL, see ``huxue.core.db``):
 - ``check_in_statement`` (PostgreSQL, where every statement is a round trip to the server): the
   read of ``member_at_gate`` and the INSERT of the check-in in one statement, for a post whose
   gate this process has read before (``known_gate``). The check-in is judged in Python against
-  that gate, as always; the statement writes it only if the gate's row, read again in the same
-  statement, has the same fingerprint (any change to the post, its school, the rules or the
-  window is a miss: nothing is written and the caller reads and judges afresh).
+  that gate, as always; the statement writes it only if the gate's rows, read again in the same
+  statement, are the same row versions (``_GATE_STAMP``: any change to the post, its school, its
+  unit or region, the rules or the window is a miss: nothing is written and the caller reads and
+  judges afresh).
 
 It fills narrow model instances (the columns read; any other field loads on access).
 """
@@ -211,26 +212,37 @@ def _gate_sql(match: str) -> str:
     )
 
 
-# A fingerprint of the gate's row (PostgreSQL): equal fingerprints, equal rows.
-_GATE_PRINT = "md5(ROW(gv.*)::text)"
+# The versions of the gate's rows (PostgreSQL): each row's xmin (the transaction that wrote this
+# version) and ctid (where the version lies). Every UPDATE writes a new version, at a new place
+# even within one transaction, and a place is reused only once its version is dead; so an equal
+# stamp means the same versions of the same rows (a post, school, unit, region, rules or window
+# changed, added or removed makes another stamp), and it costs the statement no reading of
+# their values.
+_GATE_STAMP = (
+    "ROW("
+    + ", ".join(f"{alias}.xmin, {alias}.ctid" for alias in ("p", "s", "u", "g", "dr", "sh"))
+    + ")::text"
+)
 
 
 def _member_and_gate(match: str) -> str:
-    """The member behind the token (``mp``, ``mu``) and the gate (``gv``, its window ``sh_id``),
-    as ``member_at_gate`` and ``check_in_statement`` both read them. Parameters: the moment,
-    the post's id or QR token, the API token."""
+    """The member behind the token (``mp``, ``mu``) and the gate (``gv``: its columns, its window
+    ``sh_id`` and, on PostgreSQL, its ``gate_stamp``), as ``member_at_gate`` and
+    ``check_in_statement`` both read them. Parameters: the moment, the post's id or QR token,
+    the API token."""
+    stamp = f", {_GATE_STAMP} AS gate_stamp" if connection.vendor == "postgresql" else ""
     return (
-        f"{_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id "
+        f"{_MEMBER_FROM} LEFT JOIN (SELECT {_gate_columns()}, sh.id AS sh_id{stamp} "
         f"{_GATE_FROM.format(match=match)}) gv ON 1 = 1 {_MEMBER_WHERE}"
     )
 
 
 def _member_gate_sql(match: str) -> str:
-    """Parameters: the moment, the post's id or QR token, the API token."""
-    fingerprint = f", {_GATE_PRINT}" if connection.vendor == "postgresql" else ""
+    """Its row: the member's columns, their assignment to the gate's window, then the gate's
+    (``gv.*``). Parameters: the moment, the post's id or QR token, the API token."""
     return (
-        f"SELECT {_member_select()}, gv.*, {_assignment('gv.sh_id', 'mp.id')}"  # noqa: S608
-        f"{fingerprint} {_member_and_gate(match)}"
+        f"SELECT {_member_select()}, {_assignment('gv.sh_id', 'mp.id')}, gv.*"  # noqa: S608
+        f" {_member_and_gate(match)}"
     )
 
 
@@ -276,25 +288,24 @@ def member_at_gate(
         row = cursor.fetchone()
     if row is None:
         return None
-    place = tuple(row[_MEMBER_WIDTH : _MEMBER_WIDTH + _GATE_WIDTH])
+    place = tuple(row[_MEMBER_WIDTH + 1 : _MEMBER_WIDTH + 1 + _GATE_WIDTH])
     view = None
     if place[0] is not None:
-        assignment_id = row[_MEMBER_WIDTH + _GATE_WIDTH + 1]
-        view = _view(place, assignment_id)
-        if len(row) > _MEMBER_WIDTH + _GATE_WIDTH + 2:  # with the gate's fingerprint
+        view = _view(place, row[_MEMBER_WIDTH])
+        if len(row) > _MEMBER_WIDTH + _GATE_WIDTH + 2:  # with the gate's stamp
             _remember(_KNOWN, named, (row[-1], replace(view, assignment_id=None)))
     return member_of(row), view
 
 
-# The gate last read for each post, by how the post was named, with its fingerprint (PostgreSQL):
+# The gate last read for each post, by how the post was named, with its stamp (PostgreSQL):
 # ``check_in_statement`` writes a check-in judged against it in one statement, which writes only
-# if the gate's row is still the same.
+# if the gate's rows are still the same versions.
 _KNOWN: dict[tuple[str, str | int], tuple[str, GateView]] = {}
 
 
 def known_gate(*, post_id: int | None = None, qr_token: str = "") -> tuple[str, GateView] | None:
     """The gate last read for this post by ``member_at_gate`` (without a member's assignment) and
-    its fingerprint; None when there is none (or not on PostgreSQL)."""
+    its stamp; None when there is none (or not on PostgreSQL)."""
     if (named := _named(post_id, qr_token)) is None:
         return None
     return _KNOWN.get(named)
@@ -302,8 +313,8 @@ def known_gate(*, post_id: int | None = None, qr_token: str = "") -> tuple[str, 
 
 # The check-in statement: the member behind the token and the gate as ``member_at_gate`` reads
 # them (``mv``: the member's columns ``m0``…, their assignment to the gate's window and the gate's
-# fingerprint), then the INSERT of the check-in from them (``ins``), made only when the member may
-# check in and the gate's row is the one the check-in was judged against. The member's own values
+# stamp), then the INSERT of the check-in from them (``ins``), made only when the member may
+# check in and the gate's rows are the ones the check-in was judged against. The member's own values
 # (their person, force type and group, their assignment, whether they are a walk-in) come from
 # the read.
 _GROUP_SQL = (
@@ -324,7 +335,7 @@ def _member_view_sql(match: str) -> str:
     members = ", ".join(f"{col} AS m{i}" for i, col in enumerate(_member_select_columns()))
     return (
         f"SELECT {members}, {_assignment('gv.sh_id', 'mp.id')} AS gate_assignment, "  # noqa: S608
-        f"{_GATE_PRINT} AS gate_print {_member_and_gate(match)}"
+        f"gv.gate_stamp {_member_and_gate(match)}"
     )
 
 
@@ -338,19 +349,19 @@ def check_in_statement(
     post_id: int | None = None,
     qr_token: str = "",
     at: dt.datetime,
-    fingerprint: str,
+    stamp: str,
     rostered_only: bool,
     db: BaseDatabaseWrapper,
 ) -> tuple[str, list[Any]]:
     """The statement (PostgreSQL) that writes ``checkin`` (judged against the gate of
     ``known_gate``) for the member behind the API token ``key``; its row: the member's columns as
-    ``member_for_token`` reads them, the gate's assignment and fingerprint, then the new row's id,
+    ``member_for_token`` reads them, the gate's assignment and stamp, then the new row's id,
     assignment and walk-in flag (None when nothing was written)."""
     named = _named(post_id, qr_token)
     if named is None:
         raise ValueError("no post named")
     by, match = named
-    where = f"mv.m{_MEMBER_WIDTH - 1} AND mv.gate_print = %s"
+    where = f"mv.m{_MEMBER_WIDTH - 1} AND mv.gate_stamp = %s"
     if rostered_only:
         where += " AND mv.gate_assignment IS NOT NULL"
     insert_sql, values = insert_select(
@@ -366,7 +377,7 @@ def check_in_statement(
             f"WITH mv AS ({_member_view_sql(_MATCH[by])}), ins AS ({insert_sql}) "  # noqa: S608
             "SELECT mv.*, ins.* FROM mv LEFT JOIN ins ON TRUE"
         )
-    return sql, [db.ops.adapt_datetimefield_value(at), match, key, *values, fingerprint]
+    return sql, [db.ops.adapt_datetimefield_value(at), match, key, *values, stamp]
 
 
 def _view(place: tuple[Any, ...], assignment_id: int | None) -> GateView:

@@ -91,8 +91,12 @@ class CheckIn(models.Model):
     post = models.ForeignKey(
         "posts.Post", on_delete=models.PROTECT, related_name="checkins", verbose_name=_("post")
     )
-    shift = models.ForeignKey(
-        "roster.Shift", on_delete=models.PROTECT, related_name="checkins", verbose_name=_("shift")
+    shift = models.ForeignKey(  # indexed by checkin_shift_group, which leads with it
+        "roster.Shift",
+        on_delete=models.PROTECT,
+        related_name="checkins",
+        verbose_name=_("shift"),
+        db_index=False,
     )
     assignment = models.ForeignKey(
         "roster.Assignment",

@@ -389,7 +389,7 @@ def check_in_by_token(
     known = gate.known_gate(post_id=post_id, qr_token=qr_token)
     if known is None or (method == CheckIn.Method.GPS and position is None):
         return None
-    fingerprint, view = known
+    stamp, view = known
     at, delayed = check_in_moment(method, now, device_at)
     try:  # as if rostered: the statement finds the assignment, or refuses when the city must
         plan = _judged(
@@ -413,7 +413,7 @@ def check_in_by_token(
         post_id=post_id,
         qr_token=qr_token,
         at=at,
-        fingerprint=fingerprint,
+        stamp=stamp,
         rostered_only=view.rules.walkins == DutyRules.Mode.REFUSE,
         db=db,
     )

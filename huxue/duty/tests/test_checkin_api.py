@@ -533,6 +533,58 @@ def test_a_changed_gate_is_read_again_before_the_check_in_is_judged(city, shift,
     assert CheckIn.objects.count() == 2
 
 
+def _touch_gate_row(city: City, shift, which: str) -> None:
+    """Change one row the gate of ``city.post_a1`` is read from (or, for "other", a row it is
+    not), without changing anything a check-in is judged by."""
+    from huxue.orgs.models import Region, Unit
+    from huxue.posts.models import Post, School
+
+    unit = city.school_a1.unit
+    if which == "post":
+        Post.objects.filter(pk=city.post_a1.pk).update(name="南门（东）")
+    elif which == "school":
+        School.objects.filter(pk=city.school_a1.pk).update(unit_id=unit.pk)  # the same value
+    elif which == "unit":
+        Unit.objects.filter(pk=unit.pk).update(name=unit.name + "（东）")
+    elif which == "region":
+        Region.objects.filter(pk=unit.region_id).update(name="改名区")
+    elif which == "new rules":
+        DutyRules.objects.create(region=city.city)
+    elif which == "rules":
+        DutyRules.objects.filter(region=city.city).update(late_minutes=15)
+    elif which == "window":
+        type(shift).objects.filter(pk=shift.pk).update(requirements={"police": 1, "volunteer": 3})
+    elif which == "other":
+        School.objects.filter(pk=city.school_a2.pk).update(unit_id=city.school_a2.unit_id)
+
+
+@pytest.mark.parametrize(
+    "which", ["post", "school", "unit", "region", "new rules", "rules", "window", "other"]
+)
+def test_any_new_version_of_a_gate_row_is_read_again(city, shift, at, which):
+    # The one statement writes only against the very row versions its gate was read from: an
+    # UPDATE of any of them, even one that leaves every value as it was, and a new rules row up
+    # the tree, send the check-in the usual way; a change elsewhere does not.
+    if which == "rules":
+        DutyRules.objects.create(region=city.city)
+    at(7, 5)
+    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
+    _touch_gate_row(city, shift, which)
+    user, _ = member_with_token(city, "m9")
+    answer, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
+    assert answer.status_code == 201, answer.json()
+    if not one_statement():
+        assert sent == ["SELECT", "INSERT"]
+    elif which == "other":
+        assert sent == ["WITH"]
+    else:
+        assert sent == ["WITH", "SELECT", "INSERT"]
+    # And the gate read again is known at once: the next member's check-in is one statement.
+    user, _ = member_with_token(city, "m10")
+    _, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
+    assert sent == (["WITH"] if one_statement() else ["SELECT", "INSERT"])
+
+
 def test_at_a_known_gate_the_rules_and_the_token_still_hold(city, shift, at):
     from huxue.people.services import person_link_user
     from huxue.testing import make_person
