@@ -8,15 +8,13 @@ safe to repeat and to run from two processes (alerts and their messages are keye
 from __future__ import annotations
 
 import logging
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-from django.utils import timezone
 
+from huxue.core.loops import until_stopped
 from huxue.duty import idempotency
 from huxue.duty.alerts import gap_scan
 from huxue.duty.callouts import callouts_expire
@@ -67,26 +65,14 @@ class Command(BaseCommand):
             self.stdout.write(f"duty_watch: {watch_pass(prune=True)[0]}")
             return
 
-        stopping = False
-
-        def stop(*_: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"duty_watch: every {interval:g} s until stopped")
         last_prune: float | None = None
-        while not stopping:
-            close_old_connections()
+
+        def one_pass() -> tuple[str, bool]:
+            nonlocal last_prune
             prune = last_prune is None or time.monotonic() - last_prune >= PRUNE_EVERY_S
             if prune:
                 last_prune = time.monotonic()
             summary, busy = watch_pass(prune=prune)
-            if busy:
-                stamp = timezone.localtime().strftime("%H:%M:%S")
-                self.stdout.write(f"duty_watch {stamp}: {summary}")
-            deadline = time.monotonic() + interval
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.5, interval))
-        self.stdout.write("duty_watch: stopped")
+            return (summary if busy else ""), False
+
+        until_stopped("duty_watch", interval, one_pass, self.stdout.write)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import signal
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-from django.utils import timezone
 
+from huxue.core.loops import until_stopped
 from huxue.notify.dispatch import dispatch_pass
 
 
@@ -36,24 +33,9 @@ class Command(BaseCommand):
             self.stdout.write(f"notify_dispatch: {dispatch_pass(limit=batch)}")
             return
 
-        stopping = False
-
-        def stop(*_: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"notify_dispatch: every {interval:g} s until stopped")
-        while not stopping:
-            close_old_connections()
+        def one_pass() -> tuple[str, bool]:
             result = dispatch_pass(limit=batch)
-            if result.claimed or result.reclaimed:
-                stamp = timezone.localtime().strftime("%H:%M:%S")
-                self.stdout.write(f"notify_dispatch {stamp}: {result}")
-            if result.claimed >= batch:
-                continue  # more are due right now
-            deadline = time.monotonic() + interval
-            while not stopping and time.monotonic() < deadline:
-                time.sleep(min(0.5, interval))
-        self.stdout.write("notify_dispatch: stopped")
+            busy = bool(result.claimed or result.reclaimed)
+            return (str(result) if busy else ""), result.claimed >= batch  # more due now
+
+        until_stopped("notify_dispatch", interval, one_pass, self.stdout.write)
