@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from huxue.core import audit
-from huxue.duty.models import CheckIn, DutyRules, GapAlert
-from huxue.duty.rules import duty_rules_for
+from huxue.duty.models import CheckIn, GapAlert
+from huxue.duty.rules import duty_rules_by_region
 from huxue.notify.services import notify_enqueue, notify_enqueue_units
 from huxue.orgs.models import Membership, User
 from huxue.orgs.roles import Role
@@ -154,14 +154,14 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
         .select_related("post__school__unit__region", "post__school__station")
         .order_by("starts_at", "pk")
     )
-    rules: dict[int, DutyRules] = {}
-    due = []
-    for shift in running:
-        region = shift.post.school.unit.region
-        if region.pk not in rules:
-            rules[region.pk] = duty_rules_for(region)
-        if shift.starts_at + dt.timedelta(minutes=rules[region.pk].gap_alert_minutes) <= now:
-            due.append(shift)
+    rules = duty_rules_by_region(s.post.school.unit.region for s in running)
+    due = [
+        shift
+        for shift in running
+        if shift.starts_at
+        + dt.timedelta(minutes=rules[shift.post.school.unit.region_id].gap_alert_minutes)
+        <= now
+    ]
     counts = on_duty_counts([s.pk for s in due])
     existing = {a.shift_id: a for a in GapAlert.objects.filter(shift__in=due)}
     raised = []

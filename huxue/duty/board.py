@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from huxue.duty.models import CheckIn, DutyRules, GapAlert
+from huxue.duty.models import CheckIn, GapAlert
+from huxue.duty.rules import duty_rules_by_region
 from huxue.orgs import access
-from huxue.orgs.models import Region
 from huxue.people.forces import ForceGroup
 from huxue.posts.models import Post
 from huxue.roster.models import Shift
@@ -170,25 +170,6 @@ def board_filter_choices(user: Any) -> tuple[list[tuple[str, str]], list[tuple[i
     return sorted(districts.items()), sorted(stations.items(), key=lambda s: (s[1], s[0]))
 
 
-def rules_by_region(regions: Iterable[Region]) -> dict[int, DutyRules]:
-    """``duty_rules_for`` for many regions in one query: the nearest region up each one's path
-    with rules wins; the defaults otherwise."""
-    regions = list({r.pk: r for r in regions}.values())
-    paths = {r.pk: [c for c in r.path.strip("/").split("/") if c] for r in regions}
-    codes = {code for path in paths.values() for code in path}
-    found = {
-        rules.region.code: rules
-        for rules in DutyRules.objects.filter(region__code__in=sorted(codes)).select_related(
-            "region"
-        )
-    }
-    result: dict[int, DutyRules] = {}
-    for region in regions:
-        nearest = next((found[c] for c in reversed(paths[region.pk]) if c in found), None)
-        result[region.pk] = nearest or DutyRules(region=region)
-    return result
-
-
 def _status(groups: list[GroupCount]) -> str:
     if all(g.have >= g.need for g in groups):
         return GREEN
@@ -220,7 +201,7 @@ def board(
     if not post_list:
         return []
 
-    rules = rules_by_region(p.school.unit.region for p in post_list)
+    rules = duty_rules_by_region(p.school.unit.region for p in post_list)
     early = {
         p.pk: dt.timedelta(minutes=rules[p.school.unit.region_id].early_minutes) for p in post_list
     }

@@ -30,11 +30,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import duty_rules_for
+from huxue.duty.rules import RulesMemo, duty_rules_for
 from huxue.duty.selectors import open_checkin_of
 from huxue.duty.services import window_at
 from huxue.orgs import access
-from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
 from huxue.roster.models import Shift
@@ -70,18 +69,6 @@ def _flag_labels() -> dict[str, str]:
         "walkin": _("not on the roster"),
         "delayed": _("sent later"),
     }
-
-
-class _Rules:
-    """Each region's duty rules, read once per request."""
-
-    def __init__(self) -> None:
-        self._found: dict[int, DutyRules] = {}
-
-    def __call__(self, region: Region) -> DutyRules:
-        if region.pk not in self._found:
-            self._found[region.pk] = duty_rules_for(region)
-        return self._found[region.pk]
 
 
 @dataclass
@@ -140,7 +127,7 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
     """What the today page shows: the member's shifts today, their check-ins, the open check-in,
     and the posts of their school with a window open now that they could walk in to."""
     day = timezone.localdate(now)
-    rules = _Rules()
+    rules = RulesMemo()
     assignments = list(
         assignments_of(person)
         .filter(shift__day=day)

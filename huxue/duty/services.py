@@ -30,9 +30,9 @@ from huxue.duty.gate import GateView, checkin_by_key, gate_view
 from huxue.duty.idempotency import KeyReused
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.duty.rules import (
+    RulesMemo,
     Verdict,
     Window,
-    duty_rules_for,
     effective_time,
     judge,
     radius_m,
@@ -592,12 +592,9 @@ def close_stale(*, now: dt.datetime | None = None) -> int:
         .select_related("shift", "post__school__unit__region")
         .order_by("pk")
     )
-    rules_cache: dict[int, DutyRules] = {}
+    rules_of = RulesMemo()
     for checkin in candidates.iterator(chunk_size=500):
-        region = checkin.post.school.unit.region
-        rules = rules_cache.get(region.pk) or rules_cache.setdefault(
-            region.pk, duty_rules_for(region)
-        )
+        rules = rules_of(checkin.post.school.unit.region)
         if checkin.shift.ends_at + dt.timedelta(minutes=rules.auto_checkout_minutes) > now:
             continue
         with transaction.atomic():
