@@ -234,9 +234,15 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"hide_secrets": {"()": "huxue.core.logfilters.HideSecretStatements"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # With DEBUG and LOG_LEVEL=DEBUG, every statement is logged with its values: not those
+        # that read API tokens, sessions or calendar addresses.
+        "django.db.backends": {"filters": ["hide_secrets"]},
+    },
 }
 
 # Axes warns unless lockout also keys on IP; we lock the account on purpose (see above).
