@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 # What a pass returns: the line to log ("" when it did nothing worth a line) and whether to run
 # the next pass at once (more work is due right now) rather than after the interval.
@@ -28,7 +29,10 @@ def until_stopped(name: str, interval: float, work: Pass, write: Callable[[str],
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        write(f"{name}: every {interval:g} s until stopped")
+        write(
+            _("%(name)s: every %(seconds)s s until stopped")
+            % {"name": name, "seconds": f"{interval:g}"}
+        )
         while not stopping:
             close_old_connections()
             line, again = work()
@@ -39,7 +43,7 @@ def until_stopped(name: str, interval: float, work: Pass, write: Callable[[str],
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.5, interval))
-        write(f"{name}: stopped")
+        write(_("%(name)s: stopped") % {"name": name})
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huxue.notify.channels import Delivery, Message, sender_for
 from huxue.notify.models import Notification
@@ -41,10 +42,17 @@ class PassResult:
     reclaimed: int = 0
 
     def __str__(self) -> str:
-        return (
-            f"claimed {self.claimed}, sent {self.sent}, retrying {self.retrying}, "
-            f"failed {self.failed}, cancelled {self.cancelled}, stale claims {self.reclaimed}"
-        )
+        return _(
+            "claimed %(claimed)d, sent %(sent)d, retrying %(retrying)d, failed %(failed)d, "
+            "cancelled %(cancelled)d, stale claims %(reclaimed)d"
+        ) % {
+            "claimed": self.claimed,
+            "sent": self.sent,
+            "retrying": self.retrying,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "reclaimed": self.reclaimed,
+        }
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.utils import translation
 
 from huxue.core import audit
 from huxue.core.models import AuditEvent
@@ -35,7 +36,9 @@ def test_audit_verify_names_the_first_tampered_line() -> None:
     )
     result = audit.verify()
     assert not result.ok and result.first_broken_id == events[2].id
-    with pytest.raises(CommandError, match=f"line id {events[2].id}"):
+    with pytest.raises(CommandError, match=f"审计链在第 {events[2].id} 号记录处断裂"):
+        call_command("audit_verify")  # in the site's language
+    with translation.override("en"), pytest.raises(CommandError, match=f"line id {events[2].id}"):
         call_command("audit_verify")
 
 
@@ -74,4 +77,4 @@ def test_the_model_refuses_to_save_twice_or_delete() -> None:
 def test_an_intact_chain_passes_the_command(capsys) -> None:
     audit.record(action="test.event")
     call_command("audit_verify")
-    assert "intact: 1 lines" in capsys.readouterr().out
+    assert "审计链完整：共 1 条记录" in capsys.readouterr().out

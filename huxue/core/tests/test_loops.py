@@ -33,6 +33,6 @@ def test_the_loop_runs_again_at_once_while_work_is_due_and_stops_on_sigterm() ->
         safety.cancel()
 
     assert len(passes) == 3  # the stop ended the 600 s wait
-    assert lines[0] == "job: every 600 s until stopped" and lines[-1] == "job: stopped"
+    assert lines[0] == "job：每 600 秒运行一次，直到停止" and lines[-1] == "job：已停止"
     assert [line.split(": ", 1)[1] for line in lines[1:-1]] == ["did 1", "did 2"]
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is put back

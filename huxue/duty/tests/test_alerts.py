@@ -330,7 +330,7 @@ def test_duty_watch_runs_one_pass(city: City, shift, channels, at) -> None:
 
     call_command("duty_watch", stdout=out)
 
-    assert "gap alerts raised 1" in out.getvalue()
+    assert "新发缺岗提醒 1，自动签退 1，召集过期 1，清理重试应答 1" in out.getvalue()
     assert GapAlert.objects.get().shift == shift
     stale.refresh_from_db()
     assert stale.checkout_method == CheckIn.Checkout.AUTO
@@ -357,7 +357,7 @@ def test_a_failing_step_does_not_stop_the_pass(
     at(7, 11)
     out = StringIO()
     call_command("duty_watch", stdout=out)
-    assert "stale check-ins closed failed" in out.getvalue()
+    assert "自动签退失败" in out.getvalue()
     assert GapAlert.objects.count() == 1  # the other steps ran
 
 
@@ -398,7 +398,7 @@ def test_the_loop_alerts_once_over_many_passes_until_sigterm(
         timer.cancel()
         signal.signal(signal.SIGTERM, previous)
     text = out.getvalue()
-    assert "every 0.1 s" in text and text.rstrip().endswith("stopped")
-    assert text.count("gap alerts raised 1") == 1
+    assert "每 0.1 秒运行一次" in text and text.rstrip().endswith("已停止")
+    assert text.count("新发缺岗提醒 1") == 1
     assert GapAlert.objects.count() == 1
     assert len(gap_messages()) == 4

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from huxue.core.models import AuditEvent
 from huxue.imports.tests.helpers import PEOPLE_HEADER, person_row, xlsx
@@ -40,8 +41,8 @@ def test_the_command_imports_and_prints_every_bad_row(city: City, people_file: P
         str(city.school_a1.unit.pk),
         "--no-progress",
     )
-    assert "2 rows read, 1 created, 0 updated, 0 unchanged, 1 rejected" in out
-    assert "row 4 [身份证号]:" in out
+    assert "读取 2 行，新增 1，更新 0，未变 0，拒绝 1" in out
+    assert "第 4 行 [身份证号]:" in out
     line = AuditEvent.objects.get(action="people.import")
     assert (line.actor_username, line.channel) == ("school_lead", "cli")
 
@@ -62,15 +63,18 @@ def test_the_command_imports_posts(city: City, tmp_path: Path) -> None:
         ).getvalue()
     )
     out, _err = run("posts", str(path), "--user", "school_lead", "--no-progress")
-    assert "1 created" in out
+    assert "新增 1" in out
+    with translation.override("en"):
+        out, _err = run("posts", str(path), "--user", "school_lead", "--no-progress")
+    assert "1 rows read, 0 created, 0 updated, 1 unchanged, 0 rejected" in out
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--user", "nobody"], "no active user"),
-        (["--user", "education"], "may not import people"),
-        (["--user", "school_lead", "--unit", "999999"], "no unit with id"),
+        (["--user", "nobody"], "没有启用中的账号 'nobody'"),
+        (["--user", "education"], "education 无权导入人员"),
+        (["--user", "school_lead", "--unit", "999999"], "不存在编号为 999999 的单位"),
     ],
 )
 def test_the_command_refuses_what_the_user_may_not_do(
@@ -78,10 +82,12 @@ def test_the_command_refuses_what_the_user_may_not_do(
 ) -> None:
     with pytest.raises(CommandError, match=message):
         run("people", str(people_file), *args, "--no-progress")
+    with translation.override("en"), pytest.raises(CommandError, match=r"^(No|.* may not)"):
+        run("people", str(people_file), *args, "--no-progress")
 
 
 def test_the_command_refuses_a_unit_outside_the_users_scope(city: City, people_file: Path) -> None:
-    with pytest.raises(CommandError, match="may not import people into unit"):
+    with pytest.raises(CommandError, match="无权向 .* 号单位导入人员"):
         run(
             "people",
             str(people_file),
@@ -96,7 +102,7 @@ def test_the_command_refuses_a_unit_outside_the_users_scope(city: City, people_f
 def test_a_file_without_a_header_fails_the_command(city: City, tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     path.write_bytes(xlsx([["nothing here"]]).getvalue())
-    with pytest.raises(CommandError, match="nothing was imported"):
+    with pytest.raises(CommandError, match="未导入任何数据"):
         run(
             "people",
             str(path),

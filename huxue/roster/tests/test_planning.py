@@ -129,7 +129,7 @@ def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> Non
     )
     captured = capsys.readouterr()
     out = captured.out
-    assert "slots 80" in out and "gap" in out and "publishing 3 schools" in out
+    assert "岗位 80" in out and "差距" in out and "发布 3 所学校的排班" in out
     assert "min-cost flow" in captured.err  # the progress bar of the solve
     assert Assignment.objects.filter(person__force_type="police").count() == 3
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from huxue.core import audit
 
@@ -13,9 +14,15 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit.verify()
         if result.ok:
-            self.stdout.write(self.style.SUCCESS(f"audit chain intact: {result.checked} lines"))
+            message = _("audit chain intact: %(n)d lines") % {"n": result.checked}
+            self.stdout.write(self.style.SUCCESS(message))
             return
-        where = f"line id {result.first_broken_id}" if result.first_broken_id else "chain head"
+        where = (
+            _("line id %(id)d") % {"id": result.first_broken_id}
+            if result.first_broken_id
+            else _("the chain's head")
+        )
         raise CommandError(
-            f"audit chain BROKEN at {where}: {result.reason} ({result.checked} lines verified before it)"
+            _("audit chain BROKEN at %(where)s: %(reason)s (%(n)d lines verified before it)")
+            % {"where": where, "reason": result.reason, "n": result.checked}
         )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from huxue.core.loops import until_stopped
 from huxue.duty import idempotency
@@ -26,25 +27,26 @@ PRUNE_EVERY_S = 86400.0
 
 
 def _step(name: str, work: Callable[[], Any]) -> tuple[str, bool]:
-    """Run one step; its line for the log, and whether it did (or failed at) anything."""
+    """Run one step; its line for the log (in the site's language), and whether it did (or
+    failed at) anything."""
     try:
         result = work()
     except Exception:  # one failing step must not stop the others, nor the loop
         logger.exception("duty_watch: %s failed", name)
-        return f"{name} failed", True
+        return _("%(step)s failed") % {"step": name}, True
     count = len(result) if isinstance(result, list) else int(result)
-    return f"{name} {count}", count > 0
+    return _("%(step)s %(count)d") % {"step": name, "count": count}, count > 0
 
 
 def watch_pass(*, prune: bool) -> tuple[str, bool]:
     steps = [
-        _step("gap alerts raised", gap_scan),
-        _step("stale check-ins closed", close_stale),
-        _step("call-outs expired", callouts_expire),
+        _step(_("gap alerts raised"), gap_scan),
+        _step(_("stale check-ins closed"), close_stale),
+        _step(_("call-outs expired"), callouts_expire),
     ]
     if prune:
-        steps.append(_step("retry answers pruned", idempotency.prune))
-    return ", ".join(text for text, _ in steps), any(busy for _, busy in steps)
+        steps.append(_step(_("retry answers pruned"), idempotency.prune))
+    return _(", ").join(text for text, _busy in steps), any(busy for _text, busy in steps)
 
 
 class Command(BaseCommand):

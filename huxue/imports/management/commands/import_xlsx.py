@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from huxue.core import context
@@ -51,19 +52,22 @@ class Command(BaseCommand):
         kind: str = options["kind"]
         path: Path = options["file"]
         if not path.is_file():
-            raise CommandError(f"no such file: {path}")
+            raise CommandError(_("No such file: %(path)s") % {"path": path})
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
-            raise CommandError(f"no active user {options['user']!r}")
+            raise CommandError(_("No active user %(user)r.") % {"user": options["user"]})
         if not may(user, "import", kind):
-            raise CommandError(f"{user.username} may not import {kind}")
+            raise CommandError(
+                _("%(user)s may not import %(kind)s.")
+                % {"user": user.username, "kind": ImportJob.Kind(kind).label}
+            )
         unit = None
         if options["unit"] is not None:
             if kind != ImportJob.Kind.PEOPLE:
-                raise CommandError("--unit applies to people imports only")
+                raise CommandError(_("--unit applies to people imports only."))
             unit = Unit.objects.filter(pk=options["unit"]).first()
             if unit is None:
-                raise CommandError(f"no unit with id {options['unit']}")
+                raise CommandError(_("No unit with id %(id)d.") % {"id": options["unit"]})
         progress = None if options["no_progress"] else TqdmProgress(kind)
         token = context.set_current(context.RequestMeta(channel="cli"))
         try:
@@ -78,7 +82,8 @@ class Command(BaseCommand):
                 )
         except Http404:
             raise CommandError(
-                f"{user.username} may not import people into unit {options['unit']}"
+                _("%(user)s may not import people into unit %(id)d.")
+                % {"user": user.username, "id": options["unit"]}
             ) from None
         finally:
             context.reset(token)
@@ -86,15 +91,28 @@ class Command(BaseCommand):
                 progress.close()
         self._report(job)
         if job.status == ImportJob.Status.FAILED:
-            raise CommandError("nothing was imported")
+            raise CommandError(_("Nothing was imported."))
 
     def _report(self, job: ImportJob) -> None:
         self.stdout.write(
-            f"import #{job.pk} {job.kind} {job.filename}: {job.total_count} rows read, "
-            f"{job.created_count} created, {job.updated_count} updated, {job.unchanged_count} unchanged, "
-            f"{job.failed_count} rejected"
+            _(
+                "import #%(id)d %(kind)s %(file)s: %(read)d rows read, %(created)d created, "
+                "%(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected"
+            )
+            % {
+                "id": job.pk,
+                "kind": job.get_kind_display(),
+                "file": job.filename,
+                "read": job.total_count,
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "unchanged": job.unchanged_count,
+                "rejected": job.failed_count,
+            }
         )
         for error in job.errors:
-            where = f"row {error['row']}" if error["row"] is not None else "file"
+            where = (
+                _("row %(row)d") % {"row": error["row"]} if error["row"] is not None else _("file")
+            )
             column = f" [{error['column']}]" if error["column"] else ""
             self.stdout.write(f"  {where}{column}: {error['message']}")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from huxue.core import context
@@ -49,7 +50,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise CommandError(_("%(value)r is not a date (YYYY-MM-DD).") % {"value": value}) from None
 
 
 class Command(BaseCommand):
@@ -67,20 +68,25 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         region = Region.objects.filter(code=opts["region"]).first()
         if region is None:
-            raise CommandError(f"no region with code {opts['region']}")
+            raise CommandError(_("No region with code %(code)s.") % {"code": opts["region"]})
         token = context.set_current(context.RequestMeta(channel="cli"))
         try:
             posts = Post.objects.filter(
                 voided_at__isnull=True, school__unit__region__path__startswith=region.path
             ).prefetch_related("requirements", "windows")
             self.stdout.write(
-                f"[1/3] shifts for {posts.count()} posts {opts['start']} … {opts['end']}"
+                _("[1/3] shifts for %(n)d posts, %(start)s … %(end)s")
+                % {"n": posts.count(), "start": opts["start"], "end": opts["end"]}
             )
             created, existing = shifts_generate(
                 actor=None, posts=posts, start=opts["start"], end=opts["end"]
             )
-            self.stdout.write(f"      {created} new, {existing} already there")
-            self.stdout.write("[2/3] solving")
+            self.stdout.write(
+                "      "
+                + _("%(new)d new, %(existing)d already there")
+                % {"new": created, "existing": existing}
+            )
+            self.stdout.write(_("[2/3] solving"))
             bars = StageBars(self.stderr._out)
             try:
                 run = roster_solve(
@@ -99,25 +105,47 @@ class Command(BaseCommand):
         finally:
             context.reset(token)
         self.stdout.write(
-            f"      slots {run.slots}  filled {run.filled}  unfilled {run.slots - run.filled}  "
-            f"objective {run.objective}  bound {run.bound}  gap {100 * (run.gap or 0):.2f}%  "
-            f"{'optimal' if run.optimal else 'not proven optimal'}  wall {run.wall_s:.2f} s"
+            "      "
+            + _(
+                "slots %(slots)d  filled %(filled)d  unfilled %(unfilled)d  objective "
+                "%(objective)s  bound %(bound)s  gap %(gap).2f%%  %(optimal)s  wall %(wall).2f s"
+            )
+            % {
+                "slots": run.slots,
+                "filled": run.filled,
+                "unfilled": run.slots - run.filled,
+                "objective": run.objective,
+                "bound": run.bound,
+                "gap": 100 * (run.gap or 0),
+                "optimal": _("optimal") if run.optimal else _("not proven optimal"),
+                "wall": run.wall_s,
+            }
         )
         for item in run.unfilled[: opts["show"]]:
             reason, suggestion = explain_text(item)
             self.stdout.write(
-                f"      shift {item['shift']} {item['group']} ×{item['missing']}: {reason} → {suggestion}"
+                "      "
+                + _("shift %(shift)s %(group)s ×%(missing)d: %(reason)s → %(suggestion)s")
+                % {
+                    "shift": item["shift"],
+                    "group": item["group"],
+                    "missing": item["missing"],
+                    "reason": reason,
+                    "suggestion": suggestion,
+                }
             )
         if len(run.unfilled) > opts["show"]:
             self.stdout.write(
-                f"      … and {len(run.unfilled) - opts['show']} more (see the run's page)"
+                "      "
+                + _("… and %(n)d more (see the run's page)")
+                % {"n": len(run.unfilled) - opts["show"]}
             )
         if opts["publish"]:
             schools = School.objects.filter(
                 unit__region__path__startswith=region.path, voided_at__isnull=True
             )
-            self.stdout.write(f"[3/3] publishing {schools.count()} schools")
+            self.stdout.write(_("[3/3] publishing %(n)d schools") % {"n": schools.count()})
             for school in schools:
                 roster_publish(actor=None, school=school, start=opts["start"], end=opts["end"])
         else:
-            self.stdout.write("[3/3] draft saved (not published; add --publish)")
+            self.stdout.write(_("[3/3] draft saved (not published; add --publish)"))

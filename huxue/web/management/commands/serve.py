@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         ]
         for command in settings.HUXUE_BACKGROUND_COMMANDS:
             procs.append(subprocess.Popen([python, "manage.py", *command]))  # noqa: S603
-            self.stdout.write(f"background job: {' '.join(command)}")
+            self.stdout.write(_("background job: %(command)s") % {"command": " ".join(command)})
 
         stopping = False
 
