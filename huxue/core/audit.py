@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huxue.core import context
 from huxue.core.models import AuditChainHead, AuditEvent
@@ -68,7 +69,7 @@ def record(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        head, _created = AuditChainHead.objects.select_for_update().get_or_create(id=1)
         event = AuditEvent(
             at=timezone.now(),
             actor_id=actor.pk if authenticated else None,
@@ -109,11 +110,11 @@ def verify() -> VerifyResult:
     for event in _events():
         if event.prev_hash != prev:
             return VerifyResult(
-                False, checked, event.id, "prev_hash does not match the line before"
+                False, checked, event.id, _("its link does not match the line before it")
             )
         if compute_hash(event) != event.hash:
             return VerifyResult(
-                False, checked, event.id, "the line's contents do not match its hash"
+                False, checked, event.id, _("the line's contents do not match its hash")
             )
         prev = event.hash
         checked += 1
@@ -124,7 +125,15 @@ def verify() -> VerifyResult:
             False,
             checked,
             None,
-            f"the chain head expects {head_count} lines ending in "
-            f"{head_hash[:12]}…; found {checked} ending in {prev[:12]}… (lines cut off the end?)",
+            _(
+                "the chain's head expects %(expected)d lines ending in %(expected_hash)s…; "
+                "found %(found)d ending in %(found_hash)s… (lines cut off the end?)"
+            )
+            % {
+                "expected": head_count,
+                "expected_hash": head_hash[:12],
+                "found": checked,
+                "found_hash": prev[:12],
+            },
         )
     return VerifyResult(True, checked)
