@@ -535,7 +535,7 @@ def test_a_changed_gate_is_read_again_before_the_check_in_is_judged(city, shift,
 
 def _touch_gate_row(city: City, shift, which: str) -> None:
     """Change one row the gate of ``city.post_a1`` is read from (or, for "other", a row it is
-    not), without changing anything a check-in is judged by."""
+    not); a check-in at 07:05 is accepted with the same flags either way."""
     from huxue.orgs.models import Region, Unit
     from huxue.posts.models import Post, School
 

@@ -46,7 +46,9 @@ def watch_pass(*, prune: bool) -> tuple[str, bool]:
     ]
     if prune:
         steps.append(_step(_("retry answers pruned"), idempotency.prune))
-    return _(", ").join(text for text, _busy in steps), any(busy for _text, busy in steps)
+    # Translators: the separator between the steps of one pass, in one log line.
+    separator = _(", ")
+    return separator.join(text for text, _busy in steps), any(busy for _text, busy in steps)
 
 
 class Command(BaseCommand):
