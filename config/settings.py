@@ -117,12 +117,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("HUXUE_SQLITE_TEST_NAME") or None}
-else:
-    # Statements run through huxue.core.db.planned_cursor are prepared on first use (the
-    # check-in's reads); Django's own cursors never prepare. 0 turns it off (for a pooler).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "prepare_threshold", 0 if env_bool("HUXUE_PG_PREPARED", True) else None
-    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
@@ -162,9 +156,6 @@ SESSION_SAVE_EVERY_REQUEST = True
 HUXUE_BOARD_POLL_SECONDS = env_int("HUXUE_BOARD_POLL_SECONDS", 15)
 # Accounts that are only duty members (huxue.web.sessions): days, renewed on use.
 HUXUE_MEMBER_SESSION_DAYS = env_int("HUXUE_MEMBER_SESSION_DAYS", 30)
-# A member's check-in with an API token is answered without DRF's generic dispatch
-# (huxue.api.duty.checkin_lane); 0 sends every request through the viewset.
-HUXUE_CHECKIN_LANE = env_bool("HUXUE_CHECKIN_LANE", True)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
@@ -199,19 +190,13 @@ HUXUE_IMPORT_MAX_BYTES = env_int("HUXUE_IMPORT_MAX_MB", 20) * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "huxue.api.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "huxue.api.errors.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "huxue.api.content.Negotiation",
-    "DEFAULT_PARSER_CLASSES": [
-        "huxue.api.content.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Huxue API",

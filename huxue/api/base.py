@@ -22,19 +22,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.fields import SkipField
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
+from huxue.api.authentication import TokenAuthentication
 from huxue.orgs import access
 
 
@@ -60,80 +58,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def parse_query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         """Validated query parameters: a bad filter value is a 400, not a silently empty page."""
         return self.parse(serializer_class, self.request.query_params)
-
-
-class FlatSerializer(serializers.Serializer):
-    """A serializer of scalar fields, for a request on a hot path (the check-in).
-
-    DRF clones the declared fields for every serializer it makes with ``deepcopy``, which runs
-    each field's ``__init__`` again: a tenth of a check-in's time. A scalar field's own state is
-    only read while validating (its validators, choices and messages), so a shallow copy, bound
-    to this serializer, is as good. Nested fields (serializers, lists, dicts) are refused.
-
-    ``quick(data)`` goes further for the valid body of a hot path: see there. It holds
-    ``validate`` and ``validate_<field>`` to a rule: they read only their argument (not
-    ``self.context``, ``self.initial_data`` or ``self.instance``)."""
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = {}
-        for name, field in self._declared_fields.items():
-            if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child"):
-                raise TypeError(f"{type(self).__name__}.{name} is not a scalar field")
-            clone = object.__new__(type(field))
-            clone.__dict__.update(field.__dict__)
-            fields[name] = clone
-        return fields
-
-    @classmethod
-    def quick(cls, data: Any) -> dict[str, Any] | None:
-        """What ``validated_data`` would be for a body this serializer accepts (as one made
-        without context); None for a body it refuses (make the serializer then: it says why).
-
-        The same steps as ``is_valid``, in the same order: each writable field's ``get_value``
-        and ``run_validation``, its ``validate_<field>``, then ``validate``; only the making of
-        a serializer and its bound fields for each body is left out (they are made once per
-        class, and only read afterwards). Tests hold the two to the same answers."""
-        steps = cls.__dict__.get("_quick_steps")
-        if steps is None:
-            steps = _QuickSteps.of(cls)
-            cls._quick_steps = steps  # type: ignore[attr-defined]
-        if type(data) is not dict:
-            return None
-        values: dict[str, Any] = {}
-        try:
-            for source, field, check in steps.fields:
-                try:
-                    value = field.run_validation(field.get_value(data))
-                except SkipField:
-                    continue
-                if check is not None:
-                    value = check(value)
-                values[source] = value
-            validated: dict[str, Any] = steps.validate(values)
-        except (serializers.ValidationError, DjangoValidationError):
-            return None
-        return validated
-
-
-@dataclass(frozen=True)
-class _QuickSteps:
-    """A flat serializer's validation steps, made once from one unbound instance."""
-
-    fields: tuple[tuple[str, serializers.Field, Callable[[Any], Any] | None], ...]
-    validate: Callable[[dict[str, Any]], dict[str, Any]]
-
-    @staticmethod
-    def of(cls: type[FlatSerializer]) -> _QuickSteps:
-        made = cls()
-        if made.validators:
-            raise TypeError(f"{cls.__name__} has serializer validators: quick() would skip them")
-        steps = []
-        for field in made._writable_fields:
-            if len(field.source_attrs) != 1:
-                raise TypeError(f"{cls.__name__}.{field.field_name} has a dotted source")
-            check = getattr(made, f"validate_{field.field_name}", None)
-            steps.append((field.source_attrs[0], field, check))
-        return _QuickSteps(tuple(steps), made.validate)
 
 
 class FiniteFloatField(serializers.FloatField):

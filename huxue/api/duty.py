@@ -1,52 +1,43 @@
 """Check-in and check-out over the API, for the member's phone page and for apps (token auth).
 
-Every write carries an ``Idempotency-Key`` header made by the client (a UUID, at most 64
-characters). The answer is stored with the check-in in one transaction: a retry gets the original
-answer (with ``Idempotent-Replayed: true``), the same key with another body gets 422, and two
-identical requests racing leave one check-in. Refusals (outside the area, window over…) are not
-stored: the client may try again once the reason is gone.
+One path: DRF authenticates and checks permissions as on every endpoint, a serializer parses the
+body, one service (``huxue.duty.services.check_in`` / ``check_out``) judges and writes, and the
+view shapes the answer. Every write carries an ``Idempotency-Key`` header made by the client (a
+UUID, at most 64 characters): a retry gets the original answer (with ``Idempotent-Replayed:
+true``), the same key with another body gets 422, and two identical requests racing leave one
+check-in. Refusals (outside the area, window over…) are not kept: the client may try again once
+the reason is gone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404
 from django.utils import timezone
-from django.utils.decorators import classonlymethod
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import HTTP_HEADER_ENCODING, serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils import json
 
-from huxue.api.base import FiniteFloatField, FlatSerializer, ScopedViewSet, id_filter
-from huxue.duty.gate import GateView, checkin_by_key, member_at_gate, member_for_token
-from huxue.duty.idempotency import KEY_MAX, Answer, KeyReused, once, request_hash
+from huxue.api.base import FiniteFloatField, ScopedViewSet, id_filter
 from huxue.duty.models import CheckIn
 from huxue.duty.selectors import checkin_for, checkins_visible_to
 from huxue.duty.services import (
     CheckInRefused,
+    KeyReused,
     Position,
-    check_in_by_token,
-    check_in_moment,
-    check_in_plan,
-    check_in_record,
+    check_in,
     check_out,
-    replay,
+    request_hash,
 )
 from huxue.people.models import Person
-from huxue.roster.selectors import person_of
+
+KEY_MAX = 64
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -110,7 +101,7 @@ class CheckInOutSerializer(serializers.Serializer):
     checked_out_at = serializers.DateTimeField(allow_null=True)
 
 
-class PositionFields(FlatSerializer):
+class PositionFields(serializers.Serializer):
     device_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="The phone's clock when the member tapped."
     )
@@ -153,16 +144,43 @@ def _position(data: dict[str, Any]) -> Position | None:
     return Position(data["latitude"], data["longitude"], data.get("accuracy"))
 
 
-def _asked(data: dict[str, Any]) -> dict[str, Any]:
-    """What a check-in's body asks for: the method, the post (by id or QR token), the phone's
-    time and position."""
-    return {
-        "method": data["method"],
-        "post_id": data.get("post"),
-        "qr_token": data.get("qr", ""),
-        "device_at": data.get("device_at"),
-        "position": _position(data),
-    }
+def _key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > KEY_MAX:
+        raise serializers.ValidationError(
+            {"Idempotency-Key": [_("Send an Idempotency-Key header of 1 to 64 characters.")]}
+        )
+    return key
+
+
+def _digest(endpoint: str, data: dict[str, Any]) -> str:
+    return request_hash(endpoint, {k: str(v) for k, v in data.items()})
+
+
+def _answer(body: dict[str, Any], code: int, *, replayed: bool = False) -> Response:
+    response = Response(body, status=code)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _refused(exc: CheckInRefused) -> Response:
+    return Response(
+        {"non_field_errors": [exc.messages[0]], "reason": exc.reason, **exc.extra},
+        status=exc.status,
+    )
+
+
+def _key_reused() -> Response:
+    return Response(
+        {
+            "non_field_errors": [
+                _("This Idempotency-Key was already used for a different request.")
+            ],
+            "reason": "key_reused",
+        },
+        status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
 
 
 class CheckInFilter(serializers.Serializer):
@@ -181,231 +199,10 @@ class CheckInListSerializer(CheckInOutSerializer):
     voided = serializers.BooleanField()
 
 
-def _key(request: Request) -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > KEY_MAX:
-        raise serializers.ValidationError(
-            {"Idempotency-Key": [_("Send an Idempotency-Key header of 1 to 64 characters.")]}
-        )
-    return key
-
-
-def _digest(data: dict[str, Any]) -> str:
-    return request_hash("checkin", {k: str(v) for k, v in data.items()})
-
-
-def _created(checkin: CheckIn) -> Answer:
-    return Answer(
-        status.HTTP_201_CREATED,
-        payload(checkin, as_created=True),
-        replayed=getattr(checkin, "replayed", False),
-    )
-
-
-def _key_reused() -> Answer:
-    return Answer(
-        status.HTTP_422_UNPROCESSABLE_ENTITY,
-        {
-            "non_field_errors": [
-                _("This Idempotency-Key was already used for a different request.")
-            ],
-            "reason": "key_reused",
-        },
-    )
-
-
-def _refused(exc: CheckInRefused) -> Answer:
-    body: dict[str, Any] = {"non_field_errors": [exc.messages[0]], "reason": exc.reason}
-    body.update(exc.extra)
-    return Answer(exc.status, body)
-
-
-def _response(answer: Answer) -> Response:
-    response = Response(answer.body, status=answer.status)
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _check_in(
-    actor: Any,
-    person: Person,
-    data: dict[str, Any],
-    key: str,
-    *,
-    now: dt.datetime | None = None,
-    view: GateView | None | Literal[False] = False,
-) -> Answer:
-    """Judge and write a member's check-in (the body ``data``, the client's ``key``): its
-    answer, the first one for a retry, or why not."""
-    digest = _digest(data)
-    try:
-        plan = check_in_plan(actor=actor, person=person, **_asked(data), now=now, view=view)
-        checkin = check_in_record(plan, key=key, digest=digest)
-    except CheckInRefused as exc:
-        # A retry whose first attempt went through is refused now (already checked in,
-        # window over…): its answer is the first one.
-        found = checkin_by_key(person, key)
-        if found is None:
-            return _refused(exc)
-        try:
-            checkin = replay(found, digest)
-        except KeyReused:
-            return _key_reused()
-    except KeyReused:
-        return _key_reused()
-    return _created(checkin)
-
-
-def _member_check_in(token: str, data: dict[str, Any], key: str) -> tuple[Person, Answer] | None:
-    """A check-in made with an API token (a body already valid, a key of the right length): the
-    member and the answer, or None when the token is not a live member's who may check in (the
-    caller authenticates it the usual way, which says why). On PostgreSQL, once this process has
-    read the post's gate, one statement reads the member and writes (``check_in_by_token``);
-    otherwise one read finds the member and the gate together (``gate.member_at_gate``)."""
-    now = timezone.now()
-    written = check_in_by_token(token=token, **_asked(data), now=now, key=key, digest=_digest(data))
-    if written is not None:
-        member, checkin = written
-        return member, _created(checkin)
-    at, _ = check_in_moment(data["method"], now, data.get("device_at"))
-    found = member_at_gate(token, post_id=data.get("post"), qr_token=data.get("qr", ""), at=at)
-    if found is None or not getattr(found[0], "may_check_in", False):
-        return None
-    member, view = found
-    return member, _check_in(member.user, member, data, key, now=now, view=view)
-
-
-class MemberTokenAuthentication(TokenAuthentication):
-    """Token authentication that also finds the caller's member record and whether they may
-    check in, in the same query (``gate.member_for_token``); other tokens authenticate as usual."""
-
-    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        person = member_for_token(key)
-        if person is None:
-            return super().authenticate_credentials(key)
-        user: Any = person.user
-        user.huxue_member = person
-        return user, key
-
-
-def _run(
-    request: Request, endpoint: str, body: dict[str, Any], work: Any, prepare: Any
-) -> Response:
-    """One idempotent write: the stored answer on a retry, 422 when the key is reused."""
-    key = _key(request)
-    try:
-        answer = once(
-            user=request.user, key=key, endpoint=endpoint, body=body, work=work, prepare=prepare
-        )
-    except KeyReused:
-        answer = _key_reused()
-    except CheckInRefused as exc:
-        answer = _refused(exc)
-    return _response(answer)
-
-
-def _token_of(request: HttpRequest) -> str:
-    """The key of an ``Authorization: Token <key>`` header ("" for any other), read as DRF's
-    ``TokenAuthentication`` reads it (the header's bytes, split on whitespace, the key decoded
-    from UTF-8), from the request's environ at once."""
-    parts = request.META.get("HTTP_AUTHORIZATION", "").encode(HTTP_HEADER_ENCODING).split()
-    if len(parts) != 2 or parts[0].lower() != b"token":
-        return ""
-    try:
-        return parts[1].decode()
-    except UnicodeError:
-        return ""
-
-
-# -- the lane: a member's check-in with a token, without DRF's generic dispatch -------------
-#
-# At the morning peak a city's members check in within minutes, and for an app's check-in (a
-# JSON body, a token) DRF's generic work (wrapping the request, negotiating parser and
-# renderer, authenticating through its classes, rendering through a template response) costs
-# about as much as the check-in's own reading, judging and writing. The lane answers exactly
-# that request with the same steps the viewset takes (the same serializer, ``_member_check_in``,
-# the same answers, rendered by DRF's JSON renderer with the same headers), and leaves every
-# other request to the viewset: another content type or Accept header, a query string, session
-# auth, a body or key that is not valid, a token that is not a live member's who may check in.
-# The body is validated by the same serializer's ``quick`` (its own steps, held to the same
-# answers by tests).
-# Nothing is written before the lane knows it answers, so the viewset starts afresh.
-# ``HUXUE_CHECKIN_LANE=0`` turns it off; tests hold both to the same answers.
-
-_RENDERER = JSONRenderer()
-
-
-def _lane(request: HttpRequest, headers: dict[str, str]) -> HttpResponse | None:
-    meta = request.META
-    if (
-        meta.get("QUERY_STRING")
-        or meta.get("HTTP_ACCEPT", "*/*") not in ("*/*", _RENDERER.media_type)
-        or request.content_type != "application/json"
-        or (request.content_params or {}).get("charset", "utf-8").lower() not in ("utf-8", "utf8")
-    ):
-        return None
-    key = meta.get("HTTP_IDEMPOTENCY_KEY", "").strip()
-    token = _token_of(request)
-    if not token or not key or len(key) > KEY_MAX:
-        return None
-    try:
-        body = json.loads(request.body)  # type: ignore[arg-type]  # (bytes, as DRF's parser)
-    except ValueError:
-        return None
-    data = CheckInInSerializer.quick(body)
-    if data is None:
-        return None
-    found = _member_check_in(token, data, key)
-    if found is None:
-        return None
-    member, answer = found
-    request.user = member.user  # type: ignore[assignment]  # as DRF leaves it
-    response = HttpResponse(
-        _RENDERER.render(answer.body), status=answer.status, content_type=_RENDERER.media_type
-    )
-    for name, value in headers.items():
-        response[name] = value
-    if answer.replayed:
-        response["Idempotent-Replayed"] = "true"
-    return response
-
-
-def checkin_lane(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """The viewset's view for the collection, with the lane before it (see above). Not while
-    the viewset throttles or versions its requests: the lane would skip that."""
-    viewset = view.cls(**view.initkwargs)  # type: ignore[attr-defined]
-    if viewset.throttle_classes or viewset.versioning_class is not None:
-        return view
-    viewset.action_map = dict(view.actions)  # type: ignore[attr-defined]
-    if "get" in viewset.action_map:  # as DRF's view does on each request
-        viewset.action_map.setdefault("head", viewset.action_map["get"])
-    for method, handler in viewset.action_map.items():
-        setattr(viewset, method, getattr(viewset, handler))
-    # The headers DRF sets on every answer of this view (Allow, and Vary: Accept).
-    headers = dict(viewset.default_response_headers)
-
-    @functools.wraps(view)  # keeps what DRF and the schema read off the view (cls, actions…)
-    def checkins(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and settings.HUXUE_CHECKIN_LANE:
-            answer = _lane(request, headers)
-            if answer is not None:
-                return answer
-        return view(request, *args, **kwargs)
-
-    return checkins
-
-
 class CheckInViewSet(ScopedViewSet):
     """Check-ins in your scope (yours, for a member), newest first; check in and out."""
 
-    authentication_classes = [MemberTokenAuthentication, SessionAuthentication]
     serializer_class = CheckInListSerializer
-
-    @classonlymethod
-    def as_view(cls, actions: dict[str, Any] | None = None, **initkwargs: Any) -> Any:
-        view = super().as_view(actions, **initkwargs)
-        return checkin_lane(view) if (actions or {}).get("post") == "create" else view
 
     @extend_schema(parameters=[CheckInFilter], responses=CheckInListSerializer(many=True))
     def list(self, request: Request) -> Response:
@@ -450,71 +247,39 @@ class CheckInViewSet(ScopedViewSet):
         responses={201: CheckInOutSerializer, 409: None, 422: None},
     )
     def create(self, request: Request) -> Response:
-        token = self._token_first(request)
-        if not token:
-            person = self._member(request)
-            data = self.parse(CheckInInSerializer, request.data)
-            return _response(_check_in(request.user, person, data, _key(request)))
-        # A token: read the member and the gate together (``_member_check_in``), after the
-        # body; a token that is not a live member's is authenticated the usual way.
+        member = self._member(request)
+        data = self.parse(CheckInInSerializer, request.data)
+        key = _key(request)
         try:
-            data = self.parse(CheckInInSerializer, request.data)
-            key = _key(request)
-        except APIException:  # a body or header that is not right (400, 415…)
-            self._authenticate(request)  # 401 and 403 come before it, as on every endpoint
-            self._member(request)
-            raise
-        found = _member_check_in(token, data, key)
-        if found is None:
-            self._authenticate(request)
-            return _response(_check_in(request.user, self._member(request), data, key))
-        member, answer = found
-        self._signed_in(request, member, token)
-        return _response(answer)
-
-    @staticmethod
-    def _signed_in(request: Request, member: Person, token: str) -> None:
-        user: Any = member.user
-        user.huxue_member = member
-        request.user, request.auth = user, token
-
-    # A member checking in with a token is authenticated by the check-in's own read (see
-    # ``create``); every other request, the usual way before the view.
-
-    def _token_first(self, request: Request) -> str:
-        if (found := getattr(self, "_first_token", None)) is None:
-            found = self._first_token = (
-                _token_of(request._request) if self.action == "create" else ""
+            checkin = check_in(
+                actor=request.user,
+                person=member,
+                method=data["method"],
+                post_id=data.get("post"),
+                qr_token=data.get("qr", ""),
+                device_at=data.get("device_at"),
+                position=_position(data),
+                key=key,
+                digest=_digest("checkin", data),
             )
-        return found
-
-    def perform_authentication(self, request: Request) -> None:
-        if not self._token_first(request):
-            super().perform_authentication(request)
-
-    def check_permissions(self, request: Request) -> None:
-        if not self._token_first(request):
-            super().check_permissions(request)
-
-    def _authenticate(self, request: Request) -> None:
-        super().perform_authentication(request)
-        super().check_permissions(request)
+        except KeyReused:
+            return _key_reused()
+        except CheckInRefused as exc:
+            return _refused(exc)
+        replayed = getattr(checkin, "replayed", False)
+        return _answer(
+            payload(checkin, as_created=True), status.HTTP_201_CREATED, replayed=replayed
+        )
 
     def _member(self, request: Request) -> Person:
-        """The caller's live member record; 403 when no role may check in, 404 without one.
-        With a token, the check-in's read (``create``) or ``MemberTokenAuthentication`` found
-        both in one statement."""
-        found = getattr(request.user, "huxue_member", None)
-        if found is not None:
-            if not found.may_check_in:
-                raise PermissionDenied
-            person: Person = found
-            return person
-        self.require_create(CheckIn)
-        member = person_of(request.user)
-        if member is None:
+        """The caller's live member record (read with the token, ``MemberToken``); 403 when no
+        role of theirs may check in, 404 when they have none. Whether their roles let them
+        check in is read with the gate (``check_in``)."""
+        person: Person | None = getattr(request.user, "person", None)
+        if person is None or person.is_void:
+            self.require_create(CheckIn)
             raise Http404
-        return member
+        return person
 
     @extend_schema(
         summary="Check out (your own check-in)",
@@ -528,15 +293,20 @@ class CheckInViewSet(ScopedViewSet):
         if checkin.person.user_id != request.user.pk:
             raise Http404
         data = self.parse(PositionFields, request.data)
-        body = {"id": checkin.pk, **{k: str(v) for k, v in data.items()}}
-
-        def work(_: None) -> Answer:
+        key = _key(request)
+        try:
             closed = check_out(
                 actor=request.user,
                 checkin=checkin,
                 device_at=data.get("device_at"),
                 position=_position(data),
+                key=key,
+                digest=_digest("checkout", {"id": checkin.pk, **data}),
             )
-            return Answer(status.HTTP_200_OK, payload(closed))
-
-        return _run(request, "checkout", body, work, prepare=lambda: None)
+        except KeyReused:
+            return _key_reused()
+        except CheckInRefused as exc:
+            return _refused(exc)
+        return _answer(
+            payload(closed), status.HTTP_200_OK, replayed=getattr(closed, "replayed", False)
+        )

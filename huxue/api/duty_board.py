@@ -13,12 +13,13 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import id_filter
 from huxue.duty.board import STATUSES, BoardRow, board, board_allowed, board_summary
 from huxue.people.forces import ForceGroup

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import ScopedPrimaryKeyField, ScopedViewSet, id_filter
 from huxue.api.duty import CheckInOutSerializer, payload
 from huxue.duty.alerts import window_text
@@ -41,8 +42,8 @@ from huxue.duty.callouts import (
     shift_for_lead,
     shifts_for_lead,
 )
-from huxue.duty.models import CallOut, CheckIn, GapAlert
-from huxue.duty.services import CheckInRefused, check_in, check_out
+from huxue.duty.models import CallOut, GapAlert
+from huxue.duty.services import CheckInRefused, rollcall_mark
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.people.models import Person
@@ -101,26 +102,14 @@ class RollCallView(APIView):
         data = RollCallSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         person: Person = data.validated_data["person"]
+        present = data.validated_data["present"]
         try:
-            if data.validated_data["present"]:
-                checkin = check_in(
-                    actor=request.user,
-                    person=person,
-                    post=shift.post,
-                    method=CheckIn.Method.ROLLCALL,
-                )
-                return Response(payload(checkin), status=status.HTTP_201_CREATED)
-            open_one = CheckIn.objects.filter(
-                shift=shift, person=person, voided_at__isnull=True, checked_out_at__isnull=True
-            ).first()
-            if open_one is None:
-                raise CheckInRefused("not_open")
-            closed = check_out(actor=request.user, checkin=open_one, rollcall=True)
-            return Response(payload(closed))
+            checkin = rollcall_mark(actor=request.user, shift=shift, person=person, present=present)
         except CheckInRefused as exc:
             body: dict[str, Any] = {"non_field_errors": [exc.messages[0]], "reason": exc.reason}
             body.update(exc.extra)
             return Response(body, status=exc.status)
+        return Response(payload(checkin), status=201 if present else 200)
 
 
 # ---------------------------------------------------------------------------------------------

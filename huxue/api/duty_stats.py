@@ -16,12 +16,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import id_filter
 from huxue.duty import stats
 from huxue.duty.models import CheckIn

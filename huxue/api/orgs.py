@@ -7,12 +7,13 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import ScopedViewSet
 from huxue.orgs import access
 from huxue.orgs.models import Membership, Region, Unit

@@ -23,13 +23,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from huxue.core import audit
-from huxue.duty.models import CheckIn, GapAlert
-from huxue.duty.rules import duty_rules_by_region
+from huxue.core import audit, rulesets
+from huxue.duty.models import CheckIn, DutyRules, GapAlert
 from huxue.notify.services import notify_enqueue, notify_enqueue_units
 from huxue.orgs.models import Membership, User
 from huxue.orgs.roles import Role
 from huxue.people.forces import ForceGroup
+from huxue.posts.models import Post
 from huxue.roster.models import Shift
 
 GROUP_LABELS = dict(ForceGroup.choices)
@@ -149,12 +149,12 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
             cancelled_at__isnull=True,
             starts_at__lte=now,
             ends_at__gt=now,
-            post__voided_at__isnull=True,
+            post__in=Post.objects.live(),
         )
         .select_related("post__school__unit__region", "post__school__station")
         .order_by("starts_at", "pk")
     )
-    rules = duty_rules_by_region(s.post.school.unit.region for s in running)
+    rules = rulesets.nearest_by_region(DutyRules, (s.post.school.unit.region for s in running))
     due = [
         shift
         for shift in running

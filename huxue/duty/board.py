@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from huxue.duty.models import CheckIn, GapAlert
-from huxue.duty.rules import duty_rules_by_region
+from huxue.core import rulesets
+from huxue.duty.models import CheckIn, DutyRules, GapAlert
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.posts.models import Post
@@ -142,9 +142,7 @@ def board_allowed(user: Any) -> bool:
 
 def board_posts(user: Any) -> Any:
     """The live posts the user may read, with what the tiles show about their place."""
-    posts = Post.objects.filter(
-        voided_at__isnull=True, school__voided_at__isnull=True
-    ).select_related("school__unit__region", "school__station")
+    posts = Post.objects.live().select_related("school__unit__region", "school__station")
     return access.filter(user, "read", posts)
 
 
@@ -201,7 +199,7 @@ def board(
     if not post_list:
         return []
 
-    rules = duty_rules_by_region(p.school.unit.region for p in post_list)
+    rules = rulesets.nearest_by_region(DutyRules, (p.school.unit.region for p in post_list))
     early = {
         p.pk: dt.timedelta(minutes=rules[p.school.unit.region_id].early_minutes) for p in post_list
     }

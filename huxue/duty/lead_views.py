@@ -32,7 +32,7 @@ from huxue.duty.callouts import (
     shift_for_lead,
 )
 from huxue.duty.models import CallOut, CheckIn, GapAlert
-from huxue.duty.services import CheckInRefused, check_in, check_out
+from huxue.duty.services import CheckInRefused, rollcall_mark
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.people.models import Person
@@ -167,25 +167,19 @@ def rollcall(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         raise Http404 from None
     person = access.get_or_404(request.user, "read", Person.objects.all(), pk=person_id)
+    present = request.POST.get("present") == "1"
     try:
-        if request.POST.get("present") == "1":
-            check_in(
-                actor=request.user, person=person, post=shift.post, method=CheckIn.Method.ROLLCALL
-            )
+        rollcall_mark(actor=request.user, shift=shift, person=person, present=present)
+    except CheckInRefused as exc:
+        if exc.reason == "not_open":
+            messages.error(request, _("%(name)s is not checked in here.") % {"name": person.name})
+        else:
+            messages.error(request, exc.messages[0])
+    else:
+        if present:
             messages.success(request, _("%(name)s is marked present.") % {"name": person.name})
         else:
-            checkin = CheckIn.objects.filter(
-                shift=shift, person=person, voided_at__isnull=True, checked_out_at__isnull=True
-            ).first()
-            if checkin is None:
-                messages.error(
-                    request, _("%(name)s is not checked in here.") % {"name": person.name}
-                )
-            else:
-                check_out(actor=request.user, checkin=checkin, rollcall=True)
-                messages.success(request, _("%(name)s is marked gone.") % {"name": person.name})
-    except CheckInRefused as exc:
-        messages.error(request, exc.messages[0])
+            messages.success(request, _("%(name)s is marked gone.") % {"name": person.name})
     return redirect("duty:shift", pk=shift.pk)
 
 

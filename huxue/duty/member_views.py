@@ -13,7 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -29,14 +29,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from huxue.core import rulesets
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import RulesMemo, duty_rules_for
 from huxue.duty.selectors import open_checkin_of
-from huxue.duty.services import window_at
+from huxue.duty.services import still_on_duty_elsewhere
 from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import Post
-from huxue.roster.models import Shift
+from huxue.roster.models import Shift, ShiftQuerySet
 from huxue.roster.selectors import assignments_of, person_of, shifts_visible_to
 
 # Files the service worker keeps so that the today page opens at a gate without a network.
@@ -127,7 +127,6 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
     """What the today page shows: the member's shifts today, their check-ins, the open check-in,
     and the posts of their school with a window open now that they could walk in to."""
     day = timezone.localdate(now)
-    rules = RulesMemo()
     assignments = list(
         assignments_of(person)
         .filter(shift__day=day)
@@ -139,6 +138,22 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
         .select_related("shift", "post__school__unit__region")
         .order_by("at")
     }
+    shown = {a.shift_id for a in assignments} | set(checkins)
+    # Posts of the member's school whose window now is open: where they could walk in.
+    candidates = list(
+        cast(ShiftQuerySet, shifts_visible_to(user))
+        .filter(day=day, post__in=Post.objects.live())
+        .window_at(now)
+        .exclude(pk__in=shown)
+        .select_related("post__school__unit__region")
+    )
+    places = [a.shift.post for a in assignments] + [c.post for c in checkins.values()]
+    places += [s.post for s in candidates]
+    rules = rulesets.nearest_by_region(DutyRules, (p.school.unit.region for p in places))
+
+    def rules_at(post: Post) -> DutyRules:
+        return rules[post.school.unit.region_id]
+
     cards = []
     for a in assignments:
         shift = a.shift
@@ -146,7 +161,7 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
             _card(
                 shift,
                 checkins.pop(shift.pk, None),
-                rules=rules(shift.post.school.unit.region),
+                rules=rules_at(shift.post),
                 now=now,
                 rostered=True,
             )
@@ -154,43 +169,24 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
     for checkin in checkins.values():  # checked in without a roster slot
         checkin.shift.post = checkin.post
         cards.append(
-            _card(
-                checkin.shift,
-                checkin,
-                rules=rules(checkin.post.school.unit.region),
-                now=now,
-                rostered=False,
-            )
+            _card(checkin.shift, checkin, rules=rules_at(checkin.post), now=now, rostered=False)
         )
     cards.sort(key=lambda c: (c.shift.starts_at, c.post.pk))
 
     open_checkin = open_checkin_of(person)
-    shown = {c.shift.pk for c in cards}
     # Another check-in still running blocks a new one until its window is over (the server
     # closes it then); the page offers check-out instead of a check-in that would be refused.
-    busy = open_checkin is not None and open_checkin.shift.ends_at > now
+    busy = still_on_duty_elsewhere(open_checkin, shift_id=None, now=now)
 
     walkins: list[Card] = []
     taken_posts = {c.post.pk for c in cards if c.state in ("due", "open")}
-    candidates = (
-        shifts_visible_to(user)
-        .filter(
-            day=day,
-            post__voided_at__isnull=True,
-            ends_at__gte=now,
-            starts_at__lte=now + dt.timedelta(hours=3),
-        )
-        .exclude(pk__in=shown)
-        .select_related("post__school__unit__region")
-        .order_by("starts_at", "post__name")
-    )
     for shift in candidates:
-        region_rules = rules(shift.post.school.unit.region)
+        region_rules = rules_at(shift.post)
         if region_rules.walkins == DutyRules.Mode.REFUSE or shift.post_id in taken_posts:
             continue
+        taken_posts.add(shift.post_id)  # a post's first window is its window now
         card = _card(shift, None, rules=region_rules, now=now, rostered=False)
         if card.state == "due":
-            taken_posts.add(shift.post_id)
             walkins.append(card)
     return {
         "cards": cards,
@@ -281,15 +277,13 @@ def qr_context(request: HttpRequest, post: Post) -> dict[str, Any]:
     if person is None or not access.allowed(request.user, "write", CheckIn):
         context["person"] = None
         return context
-    rules = duty_rules_for(post.school.unit.region)
-    shift = window_at(post, now, rules=rules)
+    rules = rulesets.nearest(DutyRules, post.school.unit.region)
+    upcoming = Shift.objects.filter(post=post).window_at(now).first()
+    opens_at = upcoming.starts_at - dt.timedelta(minutes=rules.early_minutes) if upcoming else None
+    shift = upcoming if opens_at is not None and opens_at <= now else None
     context["shift"] = shift
     open_checkin = open_checkin_of(person)
-    if (
-        open_checkin is not None
-        and (shift is None or open_checkin.shift_id != shift.pk)
-        and open_checkin.shift.ends_at > now
-    ):
+    if still_on_duty_elsewhere(open_checkin, shift_id=shift.pk if shift else None, now=now):
         # Still on duty elsewhere: check out there first (the server would refuse otherwise).
         context["open_checkin"] = open_checkin
     if shift is not None:
@@ -301,21 +295,9 @@ def qr_context(request: HttpRequest, post: Post) -> dict[str, Any]:
         )
         if checkin is not None:
             context["card"] = _card(shift, checkin, rules=rules, now=now, rostered=True)
-    else:
-        context["next_shift"] = (
-            Shift.objects.filter(
-                post=post,
-                cancelled_at__isnull=True,
-                day=timezone.localdate(now),
-                starts_at__gt=now,
-            )
-            .order_by("starts_at")
-            .first()
-        )
-        if context["next_shift"] is not None:
-            context["next_opens"] = _hm(
-                context["next_shift"].starts_at - dt.timedelta(minutes=rules.early_minutes)
-            )
+    elif upcoming is not None and opens_at is not None and upcoming.day == timezone.localdate(now):
+        context["next_shift"] = upcoming
+        context["next_opens"] = _hm(opens_at)
     context["duty_config"] = client_config(request)
     return context
 

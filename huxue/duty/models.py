@@ -1,5 +1,5 @@
-"""Duty at the gate: check-ins and check-outs, the answers kept for client retries, gap alerts and
-call-outs of substitutes, and each city's duty rules.
+"""Duty at the gate: check-ins and check-outs, gap alerts and call-outs of substitutes, and each
+city's duty rules.
 
 A check-in row is a person-time (人次) unless voided; nothing here is hard-deleted.
 """
@@ -140,10 +140,13 @@ class CheckIn(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
-    # The phone's Idempotency-Key and a digest of its request, written with the row itself, so
-    # that a retry finds its first answer and a reused key with another body is refused.
+    # The phone's Idempotency-Key and a digest of its request, written with the row itself (the
+    # check-in's, then the check-out's), so that a retry finds its first answer and a reused key
+    # with another body is refused (huxue.duty.services).
     client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     request_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    checkout_key = models.CharField(max_length=64, blank=True, default="", editable=False)
+    checkout_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     scope_unit = "post__school__unit"
     scope_region = "post__school__unit__region"
@@ -182,28 +185,6 @@ class CheckIn(models.Model):
     @property
     def is_open(self) -> bool:
         return self.checked_out_at is None and self.voided_at is None
-
-
-class IdempotencyRecord(models.Model):
-    """The answer given to a client's request, kept with the write it made (same transaction), so
-    a retry with the same key gets the same answer and a reused key with a new body is refused."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=64)
-    endpoint = models.CharField(max_length=32)
-    request_hash = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField()
-    response = models.JSONField(default=dict)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key"),
-        ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
-
-    def __str__(self) -> str:
-        return f"{self.endpoint} {self.key}"
 
 
 class GapAlert(models.Model):

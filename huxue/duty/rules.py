@@ -1,4 +1,4 @@
-"""Reading a city's duty rules and judging one check-in against them, without writing anything.
+"""Judging one check-in against a city's duty rules, without reading or writing anything.
 
 ``judge`` is a pure function of its inputs (no ORM), so the rules are tested directly.
 """
@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+from huxue.core import rulesets
 from huxue.duty.models import DutyRules
 from huxue.orgs.models import Region
 
@@ -16,38 +16,8 @@ from huxue.orgs.models import Region
 DELAY_TOLERANCE = dt.timedelta(minutes=2)
 
 
-def duty_rules_by_region(regions: Iterable[Region]) -> dict[int, DutyRules]:
-    """Each region's rules, in one query: those of the nearest region up its path that has
-    them; the defaults otherwise."""
-    regions = list({r.pk: r for r in regions}.values())
-    paths = {r.pk: [c for c in r.path.strip("/").split("/") if c] for r in regions}
-    codes = sorted({code for path in paths.values() for code in path})
-    found = {
-        rules.region.code: rules
-        for rules in DutyRules.objects.filter(region__code__in=codes).select_related("region")
-    }
-    result: dict[int, DutyRules] = {}
-    for region in regions:
-        nearest = next((found[c] for c in reversed(paths[region.pk]) if c in found), None)
-        result[region.pk] = nearest or DutyRules(region=region)
-    return result
-
-
-def duty_rules_for(region: Region) -> DutyRules:
-    """The rules of the nearest region up the tree that has them; the defaults otherwise."""
-    return duty_rules_by_region([region])[region.pk]
-
-
-class RulesMemo:
-    """``duty_rules_for``, each region read once (for one request or one pass over rows)."""
-
-    def __init__(self) -> None:
-        self._found: dict[int, DutyRules] = {}
-
-    def __call__(self, region: Region) -> DutyRules:
-        if region.pk not in self._found:
-            self._found[region.pk] = duty_rules_for(region)
-        return self._found[region.pk]
+def duty_rules_for(region: Region) -> DutyRules:  # the demo history's, until it reads rulesets
+    return rulesets.nearest(DutyRules, region)
 
 
 def radius_m(rules: DutyRules, post_radius_m: int) -> int:

@@ -1,42 +1,44 @@
 """Writes for duty at the gate: check-in, check-out, roll call, voiding, closing stale check-ins.
 
-Keyword-only, one transaction each. A refusal raises ``CheckInRefused`` (a ValidationError with a
-reason code and the HTTP status it maps to) before anything is written. The database's unique
-constraints (one open check-in per member, one check-in per member per window) hold even when two
-requests race; the loser gets the same refusal as if it had come second.
+A check-in takes three steps: ``gate.gate_read`` (one query: the window, its post, school and
+rules, the member's assignment to it and whether the actor may check in at all),
+``rules.judge`` (a pure function: refused, or accepted with its flags), and one INSERT. A refusal
+raises ``CheckInRefused`` (a ValidationError with a reason code and the HTTP status it maps to)
+before anything is written. The database's unique constraints (one open check-in per member, one
+per member per window, one per member and client key) hold when two requests race; the loser
+gets the answer it would have got coming second.
+
+Retries: the client's key (the ``Idempotency-Key`` header) and a digest of its request are
+written on the row they made: a check-in's ``client_key``, a check-out's ``checkout_key``. A
+retry finds its first answer there, marked ``replayed``; the same key with another request is
+refused (``KeyReused``). Nothing else is stored, so a check-in stays one INSERT. A refusal is not
+kept: the client may try again once the reason is gone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import nullcontext
+import hashlib
+import json
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huxue.core import audit
-from huxue.core.db import insert, new, planned_cursor, saved
+from huxue.core import audit, rulesets
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
-from huxue.duty import gate
-from huxue.duty.gate import GateView, checkin_by_key, gate_view
-from huxue.duty.idempotency import KeyReused
+from huxue.duty.gate import Gate, gate_read
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import (
-    RulesMemo,
-    Verdict,
-    Window,
-    effective_time,
-    judge,
-    radius_m,
-)
+from huxue.duty.rules import Window, effective_time, judge, radius_m
+from huxue.orgs import access
 from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
@@ -85,6 +87,16 @@ class CheckInRefused(ValidationError):
         self.extra: dict[str, Any] = {}
 
 
+class KeyReused(Exception):
+    """The same Idempotency-Key came with a different request."""
+
+
+def request_hash(endpoint: str, body: dict[str, Any]) -> str:
+    """A digest of what a request asked for, kept beside its key."""
+    canonical = json.dumps([endpoint, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Position:
     latitude: Decimal
@@ -96,17 +108,28 @@ def _local(at: dt.datetime) -> str:
     return timezone.localtime(at).strftime("%H:%M")
 
 
-def window_at(post: Post, at: dt.datetime, *, rules: DutyRules) -> Shift | None:
-    """The post's shift open for check-in at this moment (the earliest, if windows touch)."""
+def _metres_to_post(position: Position, post: Post) -> float:
+    return round(
+        distance_m(
+            float(position.latitude),
+            float(position.longitude),
+            float(post.latitude),
+            float(post.longitude),
+        ),
+        1,
+    )
+
+
+def still_on_duty_elsewhere(
+    open_checkin: CheckIn | None, *, shift_id: int | None, now: dt.datetime
+) -> bool:
+    """Whether a member's open check-in stands in the way of checking in for another window:
+    it does while its own window runs (check out there first); one whose window is over is
+    closed by the next check-in. The check-in and the member's pages ask the same."""
     return (
-        Shift.objects.filter(
-            post=post,
-            cancelled_at__isnull=True,
-            starts_at__lte=at + dt.timedelta(minutes=rules.early_minutes),
-            ends_at__gte=at,
-        )
-        .order_by("starts_at")
-        .first()
+        open_checkin is not None
+        and open_checkin.shift_id != shift_id
+        and open_checkin.shift.ends_at > now
     )
 
 
@@ -118,25 +141,28 @@ def close_check_in(
     now: dt.datetime,
     device_at: dt.datetime | None = None,
     position: Position | None = None,
+    key: str = "",
+    digest: str = "",
 ) -> None:
     checkin.checked_out_at = max(at, checkin.at)
     checkin.checkout_server_at = now
     checkin.checkout_device_at = device_at
     checkin.checkout_method = method
-    fields = ["checked_out_at", "checkout_server_at", "checkout_device_at", "checkout_method"]
+    checkin.checkout_key = key
+    checkin.checkout_hash = digest
+    fields = [
+        "checked_out_at",
+        "checkout_server_at",
+        "checkout_device_at",
+        "checkout_method",
+        "checkout_key",
+        "checkout_hash",
+    ]
     if position is not None:
         checkin.checkout_latitude = position.latitude
         checkin.checkout_longitude = position.longitude
         checkin.checkout_accuracy_m = position.accuracy_m
-        checkin.checkout_distance_m = round(
-            distance_m(
-                float(position.latitude),
-                float(position.longitude),
-                float(checkin.post.latitude),
-                float(checkin.post.longitude),
-            ),
-            1,
-        )
+        checkin.checkout_distance_m = _metres_to_post(position, checkin.post)
         fields += [
             "checkout_latitude",
             "checkout_longitude",
@@ -146,44 +172,33 @@ def close_check_in(
     checkin.save(update_fields=fields)
 
 
-def _clear_the_way(person: Person, shift: Shift, *, now: dt.datetime) -> None:
-    """Refuse a second check-in for the same window; close an open one whose window is over."""
+def _auto_close(checkin: CheckIn, *, now: dt.datetime) -> None:
+    """Close a check-in left open at a window that is over, at the window's end, with its audit
+    line (in the caller's transaction)."""
+    close_check_in(checkin, at=checkin.shift.ends_at, method=CheckIn.Checkout.AUTO, now=now)
+    audit.record(action="duty.checkin.auto_close", obj=checkin, detail={"shift": checkin.shift_id})
+
+
+def _refuse_as_taken(existing: CheckIn) -> CheckInRefused:
+    if existing.is_open:
+        error = CheckInRefused("already_here", time=_local(existing.at))
+    else:
+        error = CheckInRefused("already_done")
+    error.extra = {"checkin": existing.pk}
+    return error
+
+
+def _clear_the_way(person: Person, shift_id: int, *, now: dt.datetime) -> None:
+    """Refuse a second check-in for the same window or one while on duty elsewhere; close an
+    open one whose window is over. In the caller's transaction."""
     for existing in CheckIn.objects.select_related("post__school__unit", "shift").filter(
-        Q(shift=shift) | Q(checked_out_at__isnull=True), person=person, voided_at__isnull=True
+        Q(shift_id=shift_id) | Q(checked_out_at__isnull=True), person=person, voided_at__isnull=True
     ):
-        if existing.shift_id == shift.pk:
-            if existing.is_open:
-                error = CheckInRefused("already_here", time=_local(existing.at))
-            else:
-                error = CheckInRefused("already_done")
-            error.extra = {"checkin": existing.pk}
-            raise error
-        if existing.shift.ends_at <= now:
-            close_check_in(
-                existing, at=existing.shift.ends_at, method=CheckIn.Checkout.AUTO, now=now
-            )
-        else:
+        if existing.shift_id == shift_id:
+            raise _refuse_as_taken(existing)
+        if still_on_duty_elsewhere(existing, shift_id=shift_id, now=now):
             raise CheckInRefused("open_elsewhere", post=str(existing.post))
-
-
-@dataclass(frozen=True)
-class CheckInPlan:
-    """A check-in judged and ready to be written. ``check_in_plan`` makes it with reads only, so
-    a caller can make it before taking the database's write lock (the API does: on SQLite the
-    lock is the whole database's) and hold the lock only for ``check_in_record``."""
-
-    actor: Any
-    person: Person
-    post: Post
-    shift: Shift
-    assignment_id: int | None
-    method: str
-    at: dt.datetime
-    now: dt.datetime
-    device_at: dt.datetime | None
-    position: Position | None
-    distance: float | None
-    verdict: Verdict
+        _auto_close(existing, now=now)
 
 
 def check_in_moment(
@@ -195,55 +210,45 @@ def check_in_moment(
     return effective_time(now, device_at)
 
 
-def check_in_plan(
-    *,
-    actor: Any,
-    person: Person,
-    method: str,
-    post: Post | None = None,
-    post_id: int | None = None,
-    qr_token: str = "",
-    device_at: dt.datetime | None = None,
-    position: Position | None = None,
-    now: dt.datetime | None = None,
-    view: GateView | None | Literal[False] = False,
-) -> CheckInPlan:
-    """Judge a check-in at a post (given, or named by id or QR token) by the city's rules; raises
-    ``CheckInRefused``, writes nothing. One read (``gate.gate_view``), or none when the caller
-    passes the ``view`` it read for this member at ``check_in_moment`` (None: no live post)."""
-    now = now or timezone.now()
-    if person.is_void:
-        raise CheckInRefused("void")
-    if method == CheckIn.Method.GPS and position is None:
-        raise CheckInRefused("position_needed")
-    at, delayed = check_in_moment(method, now, device_at)
-    if view is False:
-        view = gate_view(
-            post_id=post.pk if post is not None else post_id,
-            qr_token="" if post is not None else qr_token,
-            person_id=person.pk,
-            at=at,
-        )
-    if view is None:
-        raise CheckInRefused("post_void" if post is not None else "no_post")
-    return _judged(
-        view,
-        rostered=view.assignment_id is not None,
-        actor=actor,
-        person=person,
-        method=method,
-        at=at,
-        now=now,
-        delayed=delayed,
-        device_at=device_at,
-        position=position,
+def _first_answer(person: Person, key: str, digest: str) -> CheckIn | None:
+    """The check-in this member made with this client key, if any, marked ``replayed``;
+    ``KeyReused`` when it was made for another request."""
+    if not key:
+        return None
+    found = (
+        CheckIn.objects.filter(person=person, client_key=key)
+        .select_related("post__school__unit", "shift")
+        .first()
     )
+    if found is None:
+        return None
+    if found.request_hash != digest:
+        raise KeyReused
+    found.replayed = True  # type: ignore[attr-defined]
+    return found
 
 
-def _judged(
-    view: GateView,
+def _no_gate(actor: Any, *, post_id: int | None, qr_token: str) -> CheckInRefused:
+    """Why there is no gate: the actor may not check in at all (403), the post is not there
+    or not in use, or it has no window now."""
+    if actor is not None and not access.allowed(actor, "write", CheckIn):
+        raise PermissionDenied
+    if qr_token:
+        named = Post.objects.filter(qr_token=qr_token)
+    elif post_id is not None:
+        named = Post.objects.filter(pk=post_id)
+    else:
+        return CheckInRefused("no_post")
+    if named.live().exists():
+        return CheckInRefused("no_window")
+    if not qr_token and named.exists():
+        return CheckInRefused("post_void")
+    return CheckInRefused("no_post")
+
+
+def _new_checkin(
+    gate: Gate,
     *,
-    rostered: bool,
     actor: Any,
     person: Person,
     method: str,
@@ -252,281 +257,163 @@ def _judged(
     delayed: bool,
     device_at: dt.datetime | None,
     position: Position | None,
-) -> CheckInPlan:
-    """The check-in judged against this gate by the city's rules (``rostered``: whether the
-    member has an assignment to the window, the view's); raises ``CheckInRefused``."""
-    rules, shift = view.rules, view.shift
-    # The earliest shift not over at that moment is the window; ``judge`` says whether it is
-    # open yet.
-    if shift is None:
-        raise CheckInRefused("no_window")
-    post = view.post
+    key: str,
+    digest: str,
+) -> CheckIn:
+    """The check-in judged against its gate by the city's rules, not yet written; raises
+    ``CheckInRefused``."""
+    shift, rules, post = gate.shift, gate.rules, gate.post
     radius = radius_m(rules, post.geofence_m)
-    distance = None
-    if position is not None:
-        distance = round(
-            distance_m(
-                float(position.latitude),
-                float(position.longitude),
-                float(post.latitude),
-                float(post.longitude),
-            ),
-            1,
-        )
+    distance = _metres_to_post(position, post) if position is not None else None
     verdict = judge(
         rules=rules,
         window=Window(shift.starts_at, shift.ends_at),
         at=at,
         now=now,
         delayed=delayed,
-        rostered=rostered,
+        rostered=gate.assignment_id is not None,
         distance=distance,
         accuracy=position.accuracy_m if position else None,
         radius=radius,
     )
     if verdict.refused:
         raise CheckInRefused(verdict.refused, distance=f"{distance or 0:.0f}", radius=radius)
-    return CheckInPlan(
-        actor=actor,
+    rollcall = method == CheckIn.Method.ROLLCALL
+    return CheckIn(
         person=person,
         post=post,
         shift=shift,
-        assignment_id=view.assignment_id,
+        assignment_id=gate.assignment_id,
+        group=person.force_group,
+        force_type=person.force_type,
+        day=shift.day,
         method=method,
         at=max(at, shift.starts_at - dt.timedelta(minutes=rules.early_minutes)),
-        now=now,
+        server_at=now,
         device_at=device_at,
-        position=position,
-        distance=distance,
-        verdict=verdict,
+        latitude=position.latitude if position else None,
+        longitude=position.longitude if position else None,
+        accuracy_m=position.accuracy_m if position else None,
+        distance_m=distance,
+        is_late=verdict.late,
+        is_outside=verdict.outside,
+        is_walkin=verdict.walkin,
+        is_delayed=verdict.delayed,
+        recorded_by=actor if rollcall else None,
+        client_key=key,
+        request_hash=digest,
     )
 
 
-def _values(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
-    """The new check-in row's values: the member's own, then ``_written``."""
-    return {
-        **_members_own(plan.person, plan.assignment_id, walkin=plan.verdict.walkin),
-        **_written(plan, key=key, digest=digest),
-    }
+def _savepoint_if_nested() -> AbstractContextManager[Any]:
+    # In a caller's transaction a failed INSERT must not end it: a savepoint. In autocommit the
+    # INSERT is a transaction of its own.
+    return transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
 
 
-def _members_own(person: Person, assignment_id: int | None, *, walkin: bool) -> dict[str, Any]:
-    """The new check-in row's values that are the member's: their person, assignment, force
-    type and group, whether a walk-in."""
-    return {
-        "person_id": person.pk,
-        "assignment_id": assignment_id,
-        "group": person.force_group,
-        "force_type": person.force_type,
-        "is_walkin": walkin,
-    }
-
-
-def _written(plan: CheckInPlan, *, key: str, digest: str) -> dict[str, Any]:
-    """The new check-in row's values but the member's own (their person, force type and group,
-    assignment, whether a walk-in)."""
-    position, verdict = plan.position, plan.verdict
-    rollcall = plan.method == CheckIn.Method.ROLLCALL
-    return {
-        "post_id": plan.post.pk,
-        "shift_id": plan.shift.pk,
-        "day": plan.shift.day,
-        "method": plan.method,
-        "at": plan.at,
-        "server_at": plan.now,
-        "device_at": plan.device_at,
-        "latitude": position.latitude if position else None,
-        "longitude": position.longitude if position else None,
-        "accuracy_m": position.accuracy_m if position else None,
-        "distance_m": plan.distance,
-        "is_late": verdict.late,
-        "is_outside": verdict.outside,
-        "is_delayed": verdict.delayed,
-        "recorded_by_id": plan.actor.pk if rollcall else None,
-        "client_key": key,
-        "request_hash": digest,
-    }
-
-
-def _keep_related(checkin: CheckIn, plan: CheckInPlan, person: Person) -> None:
-    # The related rows are at hand: keep them on the check-in (its answer names the post).
-    CheckIn.person.field.set_cached_value(checkin, person)
-    CheckIn.post.field.set_cached_value(checkin, plan.post)
-    CheckIn.shift.field.set_cached_value(checkin, plan.shift)
-    if plan.method == CheckIn.Method.ROLLCALL:
-        CheckIn.recorded_by.field.set_cached_value(checkin, plan.actor)
-
-
-def _create(plan: CheckInPlan, *, key: str, digest: str) -> CheckIn:
-    checkin = new(CheckIn, _values(plan, key=key, digest=digest))
-    insert(checkin)
-    _keep_related(checkin, plan, plan.person)
-    return checkin
-
-
-def check_in_by_token(
-    *,
-    token: str,
-    method: str,
-    post_id: int | None = None,
-    qr_token: str = "",
-    device_at: dt.datetime | None = None,
-    position: Position | None = None,
-    now: dt.datetime,
-    key: str,
-    digest: str,
-) -> tuple[Person, CheckIn] | None:
-    """A member's check-in with their API token in one statement (PostgreSQL, where each
-    statement is a round trip to the server): judged against the gate this process last read
-    for the post (``gate.known_gate``), written by ``gate.check_in_statement`` only when the
-    token is a live member's who may check in and the gate is still the same. Returns the member
-    and the check-in, or None when it was not written so (no gate known yet, a refusal, the gate
-    changed, a retry, anything unusual): the caller then checks in the usual way, which reads
-    first and says why. Writes nothing else."""
-    db = connections[DEFAULT_DB_ALIAS]
-    if db.vendor != "postgresql":
-        return None
-    known = gate.known_gate(post_id=post_id, qr_token=qr_token)
-    if known is None or (method == CheckIn.Method.GPS and position is None):
-        return None
-    stamp, view = known
-    at, delayed = check_in_moment(method, now, device_at)
-    try:  # as if rostered: the statement finds the assignment, or refuses when the city must
-        plan = _judged(
-            view,
-            rostered=True,
-            actor=None,
-            person=new(Person, {}),  # known once written
-            method=method,
-            at=at,
-            now=now,
-            delayed=delayed,
-            device_at=device_at,
-            position=position,
+def _insert(checkin: CheckIn) -> None:
+    checkin.save(force_insert=True)
+    if checkin.method == CheckIn.Method.ROLLCALL:
+        audit.record(
+            action="duty.rollcall",
+            actor=checkin.recorded_by,
+            obj=checkin,
+            detail={"person": checkin.person_id, "shift": checkin.shift_id},
         )
-    except CheckInRefused:
-        return None
-    checkin = new(CheckIn, _written(plan, key=key, digest=digest))
-    sql, params = gate.check_in_statement(
-        checkin,
-        key=token,
-        post_id=post_id,
-        qr_token=qr_token,
-        at=at,
-        stamp=stamp,
-        rostered_only=view.rules.walkins == DutyRules.Mode.REFUSE,
-        db=db,
-    )
+
+
+def _write(checkin: CheckIn, *, now: dt.datetime) -> CheckIn:
+    """Write a judged check-in: one INSERT when nothing is in the way (the unique constraints
+    say so). Otherwise a retry gets its first answer; a check-in left open at a window that is
+    over is closed and the INSERT tried again; anything else is refused."""
+    person, key, digest = checkin.person, checkin.client_key, checkin.request_hash
+    rollcall = checkin.method == CheckIn.Method.ROLLCALL  # with its audit line: a transaction
     try:
-        with (
-            transaction.atomic() if db.in_atomic_block else nullcontext(),
-            planned_cursor(db) as cursor,
-        ):
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-    except IntegrityError:  # already checked in, a retry…: the usual way says which
-        return None
-    if row is None or row[-3] is None:
-        return None
-    member = gate.member_of(row)
-    checkin_id, assignment_id, walkin = row[-3:]
-    checkin.__dict__.update(_members_own(member, assignment_id, walkin=walkin))
-    saved(checkin, checkin_id, db)
-    _keep_related(checkin, plan, member)
-    return member, checkin
-
-
-def replay(found: CheckIn, digest: str) -> CheckIn:
-    if found.request_hash != digest:
-        raise KeyReused
-    found.replayed = True  # type: ignore[attr-defined]
-    return found
-
-
-def check_in_record(plan: CheckInPlan, *, key: str = "", digest: str = "") -> CheckIn:
-    """Write a judged check-in. With the client's key (and the digest of its request), a retry
-    of a check-in already written returns that one, marked ``replayed``; the same key with
-    another request raises ``KeyReused``.
-
-    One INSERT, on its own (autocommit) or in a savepoint inside a caller's transaction: the
-    unique constraints (the member's client key; one open check-in per member; one per member
-    per window) say whether anything is in the way, so the usual case costs no read. When
-    something is (rare): a retry answers with its first check-in; otherwise ``_clear_the_way``
-    refuses, or closes a check-in left open at a window that is over, and the insert is tried
-    once more."""
-    rollcall = plan.method == CheckIn.Method.ROLLCALL
-    try:
-        if connection.in_atomic_block or rollcall:
-            with transaction.atomic():
-                checkin = _create(plan, key=key, digest=digest)
-                if rollcall:
-                    _audit_rollcall(plan, checkin)
-        else:
-            checkin = _create(plan, key=key, digest=digest)
+        with transaction.atomic() if rollcall else _savepoint_if_nested():
+            _insert(checkin)
         return checkin
     except IntegrityError:
-        if (found := checkin_by_key(plan.person, key)) is not None:
-            return replay(found, digest)
+        if (first := _first_answer(person, key, digest)) is not None:
+            return first
     try:
         with transaction.atomic():
-            _clear_the_way(plan.person, plan.shift, now=plan.now)
-            checkin = _create(plan, key=key, digest=digest)
-            if rollcall:
-                _audit_rollcall(plan, checkin)
+            _clear_the_way(person, checkin.shift_id, now=now)
+            _insert(checkin)
             return checkin
     except IntegrityError:
         # A concurrent request for the same member won: a twin of this one (same key), or
         # another check-in for the window; answer as if this one had come second.
-        if (found := checkin_by_key(plan.person, key)) is not None:
-            return replay(found, digest)
-        existing = (
-            CheckIn.objects.filter(person=plan.person, voided_at__isnull=True)
-            .filter(shift=plan.shift)
-            .first()
-        )
+        if (first := _first_answer(person, key, digest)) is not None:
+            return first
+        existing = CheckIn.objects.filter(
+            person=person, shift_id=checkin.shift_id, voided_at__isnull=True
+        ).first()
         if existing is None:
             raise CheckInRefused("busy") from None
-        if existing.is_open:
-            error = CheckInRefused("already_here", time=_local(existing.at))
-        else:
-            error = CheckInRefused("already_done")
-        error.extra = {"checkin": existing.pk}
-        raise error from None
-
-
-def _audit_rollcall(plan: CheckInPlan, checkin: CheckIn) -> None:
-    audit.record(
-        action="duty.rollcall",
-        actor=plan.actor,
-        obj=checkin,
-        detail={"person": plan.person.pk, "shift": plan.shift.pk},
-    )
+        raise _refuse_as_taken(existing) from None
 
 
 def check_in(
     *,
     actor: Any,
     person: Person,
-    post: Post,
     method: str,
+    post: Post | None = None,
+    post_id: int | None = None,
+    qr_token: str = "",
+    shift: Shift | None = None,
     device_at: dt.datetime | None = None,
     position: Position | None = None,
+    key: str = "",
+    digest: str = "",
     now: dt.datetime | None = None,
 ) -> CheckIn:
-    """A member checks in at a post (by its QR poster, by location, or a lead's roll call)."""
-    if post.is_void:
-        raise CheckInRefused("post_void")
-    return check_in_record(
-        check_in_plan(
+    """A member checks in: at a post (given, or named by id or QR token) for its window at the
+    moment, or on a given shift (a lead's roll call). ``actor`` is who does it (the member, or
+    the lead). With the client's ``key`` and the ``digest`` of its request, a retry returns the
+    first check-in, marked ``replayed``. Raises ``CheckInRefused``, ``KeyReused``, or
+    ``PermissionDenied`` when no role of the actor may write check-ins."""
+    now = now or timezone.now()
+    if post is not None or shift is not None:
+        post_id = post.pk if post is not None else shift.post_id  # type: ignore[union-attr]
+    try:
+        if person.is_void:
+            raise CheckInRefused("void")
+        if method == CheckIn.Method.GPS and position is None:
+            raise CheckInRefused("position_needed")
+        at, delayed = check_in_moment(method, now, device_at)
+        gate = gate_read(
+            actor=actor,
+            member=person,
+            at=at,
+            post_id=post_id,
+            qr_token=qr_token,
+            shift_id=shift.pk if shift is not None else None,
+        )
+        if gate is None:
+            raise _no_gate(actor, post_id=post_id, qr_token=qr_token)
+        if not gate.actor_may_check_in:
+            raise PermissionDenied
+        checkin = _new_checkin(
+            gate,
             actor=actor,
             person=person,
-            post=post,
             method=method,
+            at=at,
+            now=now,
+            delayed=delayed,
             device_at=device_at,
             position=position,
-            now=now,
+            key=key,
+            digest=digest,
         )
-    )
+    except CheckInRefused:
+        # A retry whose first attempt went through is refused now (already checked in, the
+        # window over…): its answer is the first one.
+        if (first := _first_answer(person, key, digest)) is not None:
+            return first
+        raise
+    return _write(checkin, now=now)
 
 
 def check_out(
@@ -536,15 +423,26 @@ def check_out(
     device_at: dt.datetime | None = None,
     position: Position | None = None,
     rollcall: bool = False,
+    key: str = "",
+    digest: str = "",
     now: dt.datetime | None = None,
 ) -> CheckIn:
-    """End a member's duty: by the member, or by a lead at roll call."""
+    """End a member's duty: by the member, or by a lead at roll call (audited in the same
+    transaction). With the client's ``key``, a retry of a check-out already made returns it,
+    marked ``replayed``; the same key with another request raises ``KeyReused``."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = (
-            CheckIn.objects.select_for_update().select_related("post", "shift").get(pk=checkin.pk)
+            CheckIn.objects.select_for_update(of=("self",))
+            .select_related("post__school__unit", "shift")
+            .get(pk=checkin.pk)
         )
         if not locked.is_open:
+            if key and locked.checkout_key == key:
+                if locked.checkout_hash != digest:
+                    raise KeyReused
+                locked.replayed = True  # type: ignore[attr-defined]
+                return locked
             error = CheckInRefused("not_open")
             error.extra = {"checkin": locked.pk}
             raise error
@@ -556,10 +454,26 @@ def check_out(
             now=now,
             device_at=device_at,
             position=position,
+            key=key,
+            digest=digest,
         )
-    if rollcall:
-        audit.record(action="duty.rollcall.out", actor=actor, obj=locked, detail={})
+        if rollcall:
+            audit.record(action="duty.rollcall.out", actor=actor, obj=locked, detail={})
     return locked
+
+
+def rollcall_mark(*, actor: Any, shift: Shift, person: Person, present: bool) -> CheckIn:
+    """A lead marks a member present on this shift (a roll-call check-in, recorded against
+    this shift and judged by its window) or gone from it (their open check-in for this shift
+    closed). The caller has checked that the lead may take roll call here."""
+    if present:
+        return check_in(actor=actor, person=person, shift=shift, method=CheckIn.Method.ROLLCALL)
+    open_one = CheckIn.objects.filter(
+        shift=shift, person=person, voided_at__isnull=True, checked_out_at__isnull=True
+    ).first()
+    if open_one is None:
+        raise CheckInRefused("not_open")
+    return check_out(actor=actor, checkin=open_one, rollcall=True)
 
 
 def checkin_void(*, actor: Any, checkin: CheckIn, reason: str) -> CheckIn:
@@ -592,10 +506,11 @@ def close_stale(*, now: dt.datetime | None = None) -> int:
         .select_related("shift", "post__school__unit__region")
         .order_by("pk")
     )
-    rules_of = RulesMemo()
-    for checkin in candidates.iterator(chunk_size=500):
-        rules = rules_of(checkin.post.school.unit.region)
-        if checkin.shift.ends_at + dt.timedelta(minutes=rules.auto_checkout_minutes) > now:
+    rows = list(candidates)
+    rules = rulesets.nearest_by_region(DutyRules, (c.post.school.unit.region for c in rows))
+    for checkin in rows:
+        region = checkin.post.school.unit.region_id
+        if checkin.shift.ends_at + dt.timedelta(minutes=rules[region].auto_checkout_minutes) > now:
             continue
         with transaction.atomic():
             if CheckIn.objects.filter(pk=checkin.pk, checked_out_at__isnull=True).update(
@@ -603,6 +518,11 @@ def close_stale(*, now: dt.datetime | None = None) -> int:
                 checkout_server_at=now,
                 checkout_method=CheckIn.Checkout.AUTO,
             ):
+                audit.record(
+                    action="duty.checkin.auto_close",
+                    obj=checkin,
+                    detail={"shift": checkin.shift_id},
+                )
                 closed += 1
     return closed
 

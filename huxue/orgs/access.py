@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.http import Http404
 
 from huxue.orgs import roles
@@ -114,6 +114,16 @@ def allowed(user: Any, action: str, model: type[models.Model]) -> bool:
     """Whether any of the user's roles may do `action` to this kind of record somewhere."""
     kind = object_type(model)
     return any(roles.allows(m.role, kind, action) for m in _memberships(user))
+
+
+def allowed_exists(user: Any, action: str, model: type[models.Model]) -> Exists:
+    """``allowed`` as an SQL expression, for a read that answers it together with what it reads
+    (the check-in's gate). The user is taken as active: an authenticated request's user is."""
+    from huxue.orgs.models import Membership
+
+    kind = object_type(model)
+    holding = sorted(role for role in roles.PERMISSIONS if roles.allows(role, kind, action))
+    return Exists(Membership.objects.filter(user=user, role__in=holding))
 
 
 def filter(user: Any, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:

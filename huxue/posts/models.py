@@ -65,8 +65,16 @@ class School(TimeStampedModel, VoidableModel):
         return self.unit.name
 
 
+class PostQuerySet(models.QuerySet["Post"]):
+    def live(self) -> PostQuerySet:
+        """Posts in service: neither the post nor its school voided."""
+        return self.filter(voided_at__isnull=True, school__voided_at__isnull=True)
+
+
 class Post(TimeStampedModel, VoidableModel):
     """A guard post (护学岗): one gate of a school, staffed at its duty windows."""
+
+    objects = PostQuerySet.as_manager()
 
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="posts", verbose_name=_("school")

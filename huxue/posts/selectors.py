@@ -21,7 +21,7 @@ def school_for(user: Any, *, pk: int, action: str = "read") -> School:
 
 def posts_visible_to(user: Any, *, action: str = "read") -> QuerySet[Post]:
     qs = (
-        Post.objects.filter(voided_at__isnull=True)
+        Post.objects.live()
         .select_related("school", "school__unit", "school__unit__region", "school__station")
         .prefetch_related(
             Prefetch("windows", queryset=DutyWindow.objects.order_by("weekday", "start")),
@@ -37,8 +37,4 @@ def post_for(user: Any, *, pk: int, action: str = "read") -> Post:
 
 def post_by_qr_token(token: str) -> Post | None:
     """The QR poster's landing: a token is public by design (it is printed at the gate)."""
-    return (
-        Post.objects.filter(qr_token=token, voided_at__isnull=True)
-        .select_related("school__unit")
-        .first()
-    )
+    return Post.objects.live().filter(qr_token=token).select_related("school__unit").first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -41,8 +43,18 @@ class CityRules(TimeStampedModel):
         return str(self.region)
 
 
+class ShiftQuerySet(models.QuerySet["Shift"]):
+    def window_at(self, at: dt.datetime) -> ShiftQuerySet:
+        """The windows a moment falls in or comes before: shifts not cancelled and not over at
+        ``at``, earliest first. A post's first is its window at that moment (whether check-in
+        has opened for it yet is the city's rule: ``duty.rules.judge``)."""
+        return self.filter(cancelled_at__isnull=True, ends_at__gte=at).order_by("starts_at", "pk")
+
+
 class Shift(TimeStampedModel):
     """One duty window of one post on one school day, with the staffing it needs."""
+
+    objects = ShiftQuerySet.as_manager()
 
     post = models.ForeignKey("posts.Post", on_delete=models.PROTECT, related_name="shifts")
     day = models.DateField(_("day"))

@@ -18,16 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huxue.core import audit
+from huxue.core import audit, rulesets
 from huxue.notify.services import notify_cancel, notify_enqueue
 from huxue.orgs import access
 from huxue.orgs.models import Region, Unit
 from huxue.people.forces import ForceType
 from huxue.people.models import Person
-from huxue.posts.models import School
+from huxue.posts.models import Post, School
 from huxue.roster import solver
-from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
-from huxue.roster.rules import availability_check, rules_for, term_bounds
+from huxue.roster.models import Assignment, CityRules, RosterRun, RosterVersion, Shift, SignUp
+from huxue.roster.rules import availability_check, term_bounds
 from huxue.roster.solver.model import km
 
 REASON_TEXT = {
@@ -75,12 +75,12 @@ def _region_of(place: Place) -> Region:
 
 
 def _shifts(actor: Any, place: Place, start: dt.date, end: dt.date) -> QuerySet[Shift]:
-    qs = Shift.objects.filter(
+    qs: QuerySet[Shift] = Shift.objects.filter(
         _under(place, "post__school__unit"),
         day__gte=start,
         day__lte=end,
         cancelled_at__isnull=True,
-        post__voided_at__isnull=True,
+        post__in=Post.objects.live(),
     )
     if actor is not None:
         qs = access.filter(actor, "write", qs)
@@ -109,7 +109,7 @@ def build_plan(
     seed: int = 0,
     time_limit_s: float | None = None,
 ) -> Plan:
-    rules = rules_for(_region_of(place))
+    rules = rulesets.nearest(CityRules, _region_of(place))
     shifts = {s.pk: s for s in _shifts(actor, place, start, end)}
     people = {p.pk: p for p in _pool(actor, place)}
     schools = {
@@ -369,7 +369,9 @@ def reminder_enqueue(a: Assignment, *, minutes_before: int | None = None) -> Non
     if a.person.user is None or a.shift.starts_at <= timezone.now():
         return
     if minutes_before is None:
-        minutes_before = rules_for(a.shift.post.school.unit.region).reminder_minutes_before
+        minutes_before = rulesets.nearest(
+            CityRules, a.shift.post.school.unit.region
+        ).reminder_minutes_before
     notify_enqueue(
         dedupe_key=reminder_prefix(a.shift_id, a.person_id) + f"assignment:{a.pk}",
         kind="shift.reminder",
@@ -417,7 +419,7 @@ def roster_publish(*, actor: Any, school: School, start: dt.date, end: dt.date) 
         published_by=actor if getattr(actor, "is_authenticated", False) else None,
         snapshot=snapshot,
     )
-    rules = rules_for(school.unit.region)
+    rules = rulesets.nearest(CityRules, school.unit.region)
     for a in live:
         if a.person.user is None:
             continue

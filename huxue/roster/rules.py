@@ -9,22 +9,14 @@ from collections.abc import Callable, Iterable, Mapping
 from django.utils import timezone
 
 from huxue.calendar.selectors import terms_for_region
+from huxue.core import rulesets
 from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.roster.models import Availability, AvailabilityException, CityRules, Shift
 
 
-def rules_for(region: Region) -> CityRules:
-    """The rules of the nearest region up the tree that has them; the defaults otherwise."""
-    codes = [code for code in region.path.strip("/").split("/") if code]
-    found = {
-        r.region.code: r
-        for r in CityRules.objects.filter(region__code__in=codes).select_related("region")
-    }
-    for code in reversed(codes):
-        if code in found:
-            return found[code]
-    return CityRules(region=region)
+def rules_for(region: Region) -> CityRules:  # the demo history's, until it reads rulesets
+    return rulesets.nearest(CityRules, region)
 
 
 def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:

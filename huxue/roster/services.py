@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates
-from huxue.core import audit
+from huxue.core import audit, rulesets
 from huxue.core.rulesets import ruleset_save
 from huxue.orgs.models import Region
 from huxue.people.models import Person
@@ -37,7 +37,6 @@ from huxue.roster.rules import (
     ineligibility,
     is_available,
     local_datetime,
-    rules_for,
     term_bounds,
     week_bounds,
 )
@@ -172,7 +171,7 @@ def signup_create(*, actor: Any, person: Person, shift: Shift) -> SignUp:
     week = _committed_shifts([person.pk], monday, sunday)
     if any(s.starts_at < shift.ends_at and shift.starts_at < s.ends_at for s in week):
         raise ValidationError(_("You already have a shift at that time."), code="overlap")
-    rules = rules_for(shift.post.school.unit.region)
+    rules = rulesets.nearest(CityRules, shift.post.school.unit.region)
     if len(week) >= rules.shifts_per_member_week:
         raise ValidationError(
             _("You already have %(n)d shifts that week, the most a member may take.")
@@ -206,7 +205,7 @@ def signup_create(*, actor: Any, person: Person, shift: Shift) -> SignUp:
 
 
 def withdraw_deadline(shift: Shift) -> dt.datetime:
-    rules = rules_for(shift.post.school.unit.region)
+    rules = rulesets.nearest(CityRules, shift.post.school.unit.region)
     return shift.starts_at - dt.timedelta(hours=rules.withdraw_cutoff_hours)
 
 

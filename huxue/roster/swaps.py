@@ -21,15 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huxue.core import audit
+from huxue.core import audit, rulesets
 from huxue.core.geo import distance_m
 from huxue.notify.services import notify_cancel, notify_enqueue
 from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import School
-from huxue.roster.models import Assignment, Shift, SignUp
+from huxue.roster.models import Assignment, CityRules, Shift, SignUp
 from huxue.roster.planning import is_published, reminder_enqueue, reminder_prefix
-from huxue.roster.rules import is_available, rules_for, week_bounds
+from huxue.roster.rules import is_available, week_bounds
 from huxue.roster.swap_models import SwapRequest
 
 PROBLEM_TEXT = {
@@ -145,7 +145,7 @@ def candidates_for(
         )
     )
     homes = {s.unit_id: s for s in School.objects.filter(unit_id__in={p.unit_id for p in members})}
-    cap = rules_for(shift.post.school.unit.region).shifts_per_member_week
+    cap = rulesets.nearest(CityRules, shift.post.school.unit.region).shifts_per_member_week
     lat, lng = float(shift.post.latitude), float(shift.post.longitude)
     result = []
     for person in members:

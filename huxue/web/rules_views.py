@@ -14,13 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from huxue.core import rulesets
 from huxue.duty.models import DutyRules
-from huxue.duty.rules import duty_rules_for
 from huxue.duty.services import duty_rules_save
 from huxue.orgs import access
 from huxue.orgs.models import Region
 from huxue.roster.models import CityRules
-from huxue.roster.rules import rules_for
 from huxue.roster.services import city_rules_save
 
 
@@ -51,9 +50,9 @@ class DutyRulesForm(forms.ModelForm):
         ]
 
 
-SECTIONS: dict[str, tuple[type[models.Model], type[forms.ModelForm], Any, Any]] = {
-    "roster": (CityRules, CityRulesForm, rules_for, city_rules_save),
-    "duty": (DutyRules, DutyRulesForm, duty_rules_for, duty_rules_save),
+SECTIONS: dict[str, tuple[type[models.Model], type[forms.ModelForm], Any]] = {
+    "roster": (CityRules, CityRulesForm, city_rules_save),
+    "duty": (DutyRules, DutyRulesForm, duty_rules_save),
 }
 
 
@@ -82,11 +81,11 @@ def city_rules(request: HttpRequest) -> HttpResponse:
     if region is None:
         raise Http404
     sections = []
-    for name, (model, form_class, effective_for, save) in SECTIONS.items():
+    for name, (model, form_class, save) in SECTIONS.items():
         if region not in readable[name]:
             continue
         writable = access.regions(request.user, "write", model).filter(pk=region.pk).exists()
-        effective = effective_for(region)
+        effective = rulesets.nearest(model, region)
         bound = request.method == "POST" and request.POST.get("section") == name
         form = form_class(request.POST if bound else None, instance=effective, prefix=name)
         if bound:

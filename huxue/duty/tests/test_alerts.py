@@ -14,9 +14,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from huxue.core.models import AuditEvent
 from huxue.duty import alerts
 from huxue.duty.alerts import gap_scan
-from huxue.duty.models import CallOut, CheckIn, DutyRules, GapAlert, IdempotencyRecord
+from huxue.duty.models import CallOut, CheckIn, DutyRules, GapAlert
 from huxue.duty.services import check_in, check_out, checkin_void
 from huxue.notify.models import Channel, Notification
 from huxue.notify.services import channel_create
@@ -310,15 +311,6 @@ def test_duty_watch_runs_one_pass(city: City, shift, channels, at) -> None:
         method=CheckIn.Method.ROLLCALL,
         now=local_at(friday, 7, 5),
     )
-    IdempotencyRecord.objects.create(
-        user=city.users["volunteer"],
-        key="old",
-        endpoint="checkin",
-        request_hash="x",
-        status=201,
-        response={},
-        created_at=local_at(ROSTER_MONDAY, 7) - dt.timedelta(days=40),
-    )
     waiting = CallOut.objects.create(
         shift=old_shift,
         person=city.person_a1,
@@ -330,12 +322,13 @@ def test_duty_watch_runs_one_pass(city: City, shift, channels, at) -> None:
 
     call_command("duty_watch", stdout=out)
 
-    assert "新发缺岗提醒 1，自动签退 1，召集过期 1，清理重试应答 1" in out.getvalue()
+    assert "新发缺岗提醒 1，自动签退 1，召集过期 1" in out.getvalue()
     assert GapAlert.objects.get().shift == shift
     stale.refresh_from_db()
     assert stale.checkout_method == CheckIn.Checkout.AUTO
     assert stale.checked_out_at == old_shift.ends_at
-    assert not IdempotencyRecord.objects.exists()
+    closed = AuditEvent.objects.get(action="duty.checkin.auto_close")
+    assert closed.object_id == str(stale.pk)
     waiting.refresh_from_db()
     assert waiting.status == CallOut.Status.EXPIRED
     count = Notification.objects.count()

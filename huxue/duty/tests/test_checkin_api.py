@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -323,7 +322,8 @@ def token_checkin(user, body, *, key=None, token=None):
     )
 
 
-def test_a_token_check_in_reads_once_and_writes_once(city, shift, at):
+def test_a_token_check_in_is_three_statements(city, shift, at):
+    """The token with its user and member, the gate, the INSERT."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.authtoken.models import Token
@@ -335,7 +335,7 @@ def test_a_token_check_in_reads_once_and_writes_once(city, shift, at):
     with CaptureQueriesContext(connection) as queries:
         response = token_checkin(volunteer, at_gate(city), key="k-1", token=token)
     statements = [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert statements == ["SELECT", "INSERT"]  # (a test runs in a transaction: savepoints)
+    assert statements == ["SELECT", "SELECT", "INSERT"]  # (a test runs in a transaction)
     assert response.status_code == 201, response.json()
     assert response.json()["flags"] == []
     row = CheckIn.objects.get()
@@ -392,13 +392,34 @@ def test_a_token_without_a_member_or_the_right_is_refused_as_before(city, shift,
     # No member record, no role that checks in: 403, whatever the body.
     for body in (at_gate(city), {"method": "teleport"}):
         assert token_checkin(city.users["stranger"], body).status_code == 403
-    # A member record, but a role that does not check in: 403 too.
+    # A member record, but a role that does not check in: 403 too (judged with the gate, so
+    # after the body: a body that is not right is 400 first).
     inspector = city.users["inspector"]
     person_link_user(
         actor=None, person=make_person(city, unit=city.school_a1.unit, name="王五"), user=inspector
     )
-    for body in (at_gate(city), {"method": "teleport"}):
-        assert token_checkin(inspector, body).status_code == 403
+    assert token_checkin(inspector, at_gate(city)).status_code == 403
+    assert token_checkin(inspector, {"method": "teleport"}).status_code == 400
+    assert not CheckIn.objects.exists()
+
+
+def test_a_permission_class_of_the_api_holds_for_token_check_ins(city, shift, at, monkeypatch):
+    """One path: the viewset's permission classes run for every check-in, token or session."""
+    from rest_framework.permissions import BasePermission
+
+    from huxue.api.duty import CheckInViewSet
+
+    class ClosedForMaintenance(BasePermission):
+        def has_permission(self, request, view):  # type: ignore[no-untyped-def]
+            return False
+
+    at(6, 55)
+    monkeypatch.setattr(
+        CheckInViewSet,
+        "permission_classes",
+        [*CheckInViewSet.permission_classes, ClosedForMaintenance],
+    )
+    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 403
     assert not CheckIn.objects.exists()
 
 
@@ -422,367 +443,3 @@ def test_a_position_is_kept_to_six_places(city, login, shift, at):
     assert response.status_code == 201, response.json()
     row = CheckIn.objects.get()
     assert (row.latitude, row.longitude) == (lat, lng)
-
-
-# -- on PostgreSQL, once the gate is known: the member is read and the check-in written at once --
-
-
-def member_with_token(city: City, username: str, *, force_type: str = "police"):
-    from rest_framework.authtoken.models import Token
-
-    from huxue.orgs.roles import Role
-    from huxue.people.services import person_link_user
-    from huxue.testing import make_person, make_user
-
-    user = make_user(username, Role.MEMBER, unit=city.school_a1.unit)
-    person = make_person(city, unit=city.school_a1.unit, name=username, force_type=force_type)
-    person_link_user(actor=None, person=person, user=user)
-    user.token = Token.objects.create(user=user).key
-    return user, person
-
-
-def statements_of(do):
-    """What ``do()`` returns and the first word of each statement it sent (no savepoints: a
-    test runs in a transaction)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        result = do()
-    return result, [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]]
-
-
-def one_statement() -> bool:
-    from django.db import connection
-
-    return connection.vendor == "postgresql"
-
-
-# Every column of a check-in but its id and the client's key.
-def row_of(checkin: CheckIn) -> dict:
-    return {
-        f.attname: getattr(checkin, f.attname)
-        for f in CheckIn._meta.concrete_fields
-        if f.attname not in ("id", "client_key")
-    }
-
-
-@pytest.mark.parametrize(
-    ("clock", "force_type", "on_roster", "extra", "flags"),
-    [
-        ((7, 1), "police", True, {}, []),
-        ((7, 1), "parent", False, {}, ["walkin"]),
-        ((7, 30), "auxiliary", True, {}, ["late"]),
-        ((7, 40), "guard", True, {"device_at": "2026-12-07T07:02:00+08:00"}, ["delayed"]),
-        ((7, 1), "staff", False, {"latitude": "x"}, ["outside", "walkin"]),
-    ],
-)
-def test_a_check_in_at_a_known_gate_writes_the_row_the_usual_way_writes(
-    city, shift, at, clock, force_type, on_roster, extra, flags
-):
-    from huxue.duty import gate
-
-    rostered(city, shift)
-    at(*clock)
-    first, _ = statements_of(lambda: token_checkin(city.users["volunteer"], at_gate(city)))
-    assert first.status_code == 201, first.json()
-    user, person = member_with_token(city, "m1", force_type=force_type)
-    if on_roster:
-        Assignment.objects.create(shift=shift, person=person, group=person.force_group)
-    if extra.get("latitude") == "x":
-        extra = {"latitude": far_away(city)["latitude"]}
-    body = at_gate(city, **extra)
-
-    answer, sent = statements_of(lambda: token_checkin(user, body, key="k-m1", token=user.token))
-    assert answer.status_code == 201, answer.json()
-    assert sent == (["WITH"] if one_statement() else ["SELECT", "INSERT"])
-    assert sorted(answer.json()["flags"]) == flags
-    written = CheckIn.objects.get(person=person)
-    assert written.group == person.force_group and written.force_type == force_type
-    assert (written.assignment is not None) == on_roster
-
-    # The same check-in made the usual way (no gate known): the same row, the same answer.
-    CheckIn.objects.filter(pk=written.pk).delete()
-    gate._KNOWN.clear()
-    usual, sent = statements_of(lambda: token_checkin(user, body, key="k-m1", token=user.token))
-    assert sent == ["SELECT", "INSERT"]
-    assert row_of(CheckIn.objects.get(person=person)) == row_of(written)
-    assert {**usual.json(), "id": 0} == {**answer.json(), "id": 0}
-
-
-def test_a_changed_gate_is_read_again_before_the_check_in_is_judged(city, shift, at):
-    from huxue.posts.models import Post
-
-    at(7, 5)
-    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
-    user, _ = member_with_token(city, "m2")
-    # The post moves about 1.1 km north after this process read its gate: the phone at the
-    # old place is now outside (flagged), though the gate it remembers says otherwise.
-    moved = far_away(city)["latitude"]
-    Post.objects.filter(pk=city.post_a1.pk).update(latitude=Decimal(moved))
-    answer, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
-    assert answer.status_code == 201, answer.json()
-    assert "outside" in answer.json()["flags"]
-    assert sent == (["WITH", "SELECT", "INSERT"] if one_statement() else ["SELECT", "INSERT"])
-    # A cancelled window: nothing is written, and the refusal says why.
-    shift.cancelled_at = timezone.now()
-    shift.save(update_fields=["cancelled_at"])
-    other, _ = member_with_token(city, "m3")
-    refused = token_checkin(other, at_gate(city, latitude=moved))
-    assert refused.status_code == 422 and refused.json()["reason"] == "no_window"
-    assert CheckIn.objects.count() == 2
-
-
-def _touch_gate_row(city: City, shift, which: str) -> None:
-    """Change one row the gate of ``city.post_a1`` is read from (or, for "other", a row it is
-    not); a check-in at 07:05 is accepted with the same flags either way."""
-    from huxue.orgs.models import Region, Unit
-    from huxue.posts.models import Post, School
-
-    unit = city.school_a1.unit
-    if which == "post":
-        Post.objects.filter(pk=city.post_a1.pk).update(name="南门（东）")
-    elif which == "school":
-        School.objects.filter(pk=city.school_a1.pk).update(unit_id=unit.pk)  # the same value
-    elif which == "unit":
-        Unit.objects.filter(pk=unit.pk).update(name=unit.name + "（东）")
-    elif which == "region":
-        Region.objects.filter(pk=unit.region_id).update(name="改名区")
-    elif which == "new rules":
-        DutyRules.objects.create(region=city.city)
-    elif which == "rules":
-        DutyRules.objects.filter(region=city.city).update(late_minutes=15)
-    elif which == "window":
-        type(shift).objects.filter(pk=shift.pk).update(requirements={"police": 1, "volunteer": 3})
-    elif which == "other":
-        School.objects.filter(pk=city.school_a2.pk).update(unit_id=city.school_a2.unit_id)
-
-
-@pytest.mark.parametrize(
-    "which", ["post", "school", "unit", "region", "new rules", "rules", "window", "other"]
-)
-def test_any_new_version_of_a_gate_row_is_read_again(city, shift, at, which):
-    # The one statement writes only against the very row versions its gate was read from: an
-    # UPDATE of any of them, even one that leaves every value as it was, and a new rules row up
-    # the tree, send the check-in the usual way; a change elsewhere does not.
-    if which == "rules":
-        DutyRules.objects.create(region=city.city)
-    at(7, 5)
-    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
-    _touch_gate_row(city, shift, which)
-    user, _ = member_with_token(city, "m9")
-    answer, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
-    assert answer.status_code == 201, answer.json()
-    if not one_statement():
-        assert sent == ["SELECT", "INSERT"]
-    elif which == "other":
-        assert sent == ["WITH"]
-    else:
-        assert sent == ["WITH", "SELECT", "INSERT"]
-    # And the gate read again is known at once: the next member's check-in is one statement.
-    user, _ = member_with_token(city, "m10")
-    _, sent = statements_of(lambda: token_checkin(user, at_gate(city), token=user.token))
-    assert sent == (["WITH"] if one_statement() else ["SELECT", "INSERT"])
-
-
-def test_at_a_known_gate_the_rules_and_the_token_still_hold(city, shift, at):
-    from huxue.people.services import person_link_user
-    from huxue.testing import make_person
-
-    DutyRules.objects.create(region=city.city, walkins="refuse")
-    rostered(city, shift)
-    at(7, 5)
-    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
-    # A walk-in where the city takes rostered members only.
-    user, _ = member_with_token(city, "m4")
-    walkin = token_checkin(user, at_gate(city))
-    assert walkin.status_code == 422 and walkin.json()["reason"] == "not_rostered"
-    # A token that is no member's, a member's whose role does not check in, an inactive one.
-    assert token_checkin(None, at_gate(city), token="not-a-token").status_code == 401
-    inspector = city.users["inspector"]
-    person_link_user(
-        actor=None, person=make_person(city, unit=city.school_a1.unit, name="王五"), user=inspector
-    )
-    assert token_checkin(inspector, at_gate(city)).status_code == 403
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    assert token_checkin(user, at_gate(city)).status_code == 401
-    assert CheckIn.objects.count() == 1
-
-
-def test_a_retry_after_a_check_in_in_one_statement_gets_the_first_answer(city, shift, at):
-    at(7, 5)
-    assert token_checkin(city.users["volunteer"], at_gate(city)).status_code == 201
-    user, person = member_with_token(city, "m5")
-    first = token_checkin(user, at_gate(city), key="k-m5")
-    again = token_checkin(user, at_gate(city), key="k-m5")
-    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
-    assert again.json() == first.json()
-    other = token_checkin(user, at_gate(city, accuracy=30), key="k-m5")
-    assert other.status_code == 422 and other.json()["reason"] == "key_reused"
-    assert CheckIn.objects.filter(person=person).count() == 1
-
-
-# -- the lane: a token check-in answered without DRF's dispatch, with the viewset's answers ---
-
-
-def both_ways(monkeypatch, do):
-    """``do()`` with the lane, then from the same state without it: for each, the answer, the
-    check-in rows it left and whether the viewset answered."""
-    from django.db import transaction
-    from django.test import override_settings
-
-    from huxue.api.duty import CheckInViewSet
-
-    asked: list[bool] = []
-    create = CheckInViewSet.create
-    monkeypatch.setattr(
-        CheckInViewSet, "create", lambda self, request: asked.append(True) or create(self, request)
-    )
-    ways = []
-    for lane in (True, False):
-        asked.clear()
-        with override_settings(HUXUE_CHECKIN_LANE=lane):
-            before = transaction.savepoint()
-            response = do()
-            rows = [row_of(c) for c in CheckIn.objects.order_by("person_id", "at")]
-            transaction.savepoint_rollback(before)
-        ways.append((response, rows, bool(asked)))
-    return ways
-
-
-def answer_of(response) -> tuple:
-    if response["Content-Type"] != "application/json":  # DRF's browsable page: its status
-        return response.status_code, response["Content-Type"]
-    body = response.json()
-    if isinstance(body, dict) and "id" in body:
-        body["id"] = 0  # (a new row's id: the sequence is not rolled back)
-    return response.status_code, body, dict(response.headers)
-
-
-@pytest.mark.parametrize(
-    ("case", "status", "by_lane"),
-    [
-        ("rostered", 201, True),
-        ("walkin", 201, True),
-        ("by_qr", 201, True),
-        ("retry", 201, True),
-        ("key_reused", 422, True),
-        ("again", 409, True),
-        ("outside_refused", 422, True),
-        ("too_early", 422, True),
-        ("no_position", 422, True),
-        ("bad_body", 400, False),
-        ("bad_token", 401, False),
-        ("no_key", 400, False),
-        ("html", 400, False),
-        ("no_member", 403, False),
-    ],
-)
-def test_the_lane_answers_as_the_viewset_does(city, shift, at, monkeypatch, case, status, by_lane):
-    from django.test import Client
-
-    rostered(city, shift)
-    at(6, 55)
-    volunteer = city.users["volunteer"]
-    token_checkin(volunteer, at_gate(city, post=10**9))  # (a token, and nothing written)
-    user, _ = member_with_token(city, "m6")
-    body, key, headers = at_gate(city), "k-lane", {}
-    who = volunteer
-    if case == "walkin":
-        who = user
-    elif case == "by_qr":
-        body = {"qr": city.post_a1.qr_token, "method": "qr"}
-    elif case in ("retry", "key_reused", "again"):
-        assert token_checkin(volunteer, body, key=key).status_code == 201
-        if case == "key_reused":
-            body = at_gate(city, accuracy=30)
-        elif case == "again":
-            key = "k-lane-2"
-    elif case == "outside_refused":
-        DutyRules.objects.create(region=city.city, geofence_mode="refuse")
-        body = far_away(city)
-    elif case == "too_early":
-        at(6, 0)
-    elif case == "no_position":
-        body = {"post": city.post_a1.pk, "method": "gps"}
-    elif case == "bad_body":
-        body = {"post": city.post_a1.pk, "method": "teleport"}
-    elif case == "html":
-        headers = {"HTTP_ACCEPT": "text/html"}
-        body = {"method": "teleport"}
-    elif case == "no_member":
-        who = city.users["stranger"]
-    from rest_framework.authtoken.models import Token
-
-    token = "not-a-token" if case == "bad_token" else Token.objects.get_or_create(user=who)[0].key
-
-    def do():
-        extra = {"HTTP_IDEMPOTENCY_KEY": key} if case != "no_key" else {}
-        return Client().post(
-            URL,
-            body,
-            content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {token}",
-            HTTP_ACCEPT_LANGUAGE="zh-hans",
-            **extra,
-            **headers,
-        )
-
-    (lane, lane_rows, lane_asked), (usual, usual_rows, usual_asked) = both_ways(monkeypatch, do)
-    assert lane.status_code == status, lane.content
-    assert answer_of(lane) == answer_of(usual)
-    assert lane_rows == usual_rows
-    assert (lane_asked, usual_asked) == (not by_lane, True)
-
-
-def test_the_lane_stands_aside_for_a_viewset_that_throttles_or_versions():
-    from rest_framework.throttling import UserRateThrottle
-    from rest_framework.versioning import URLPathVersioning
-
-    from huxue.api.duty import CheckInViewSet, checkin_lane
-
-    actions = {"get": "list", "post": "create"}
-    assert CheckInViewSet.as_view(actions).__wrapped__  # the lane, in front of the view
-    for extra in (
-        {"throttle_classes": [UserRateThrottle]},
-        {"versioning_class": URLPathVersioning},
-    ):
-        throttled = type("Throttled", (CheckInViewSet,), extra)
-        view = super(CheckInViewSet, throttled).as_view(actions)
-        assert checkin_lane(view) is view
-
-
-@pytest.mark.parametrize(
-    "header",
-    [
-        "Token abc123",
-        "token abc123",
-        "TOKEN  abc123 ",
-        "Token\tabc123",
-        "Token abc\xa0123",  # not whitespace in the header's bytes
-        "Token abc 123",
-        "Bearer abc123",
-        "Token",
-        "",
-        "Token caf\xc3\xa9",  # UTF-8 bytes, as a WSGI server hands them over (Latin-1)
-        "Token \xff\xfe",  # not UTF-8
-    ],
-)
-def test_the_lanes_token_is_the_one_token_authentication_reads(rf, header):
-    from rest_framework.authentication import TokenAuthentication
-    from rest_framework.exceptions import AuthenticationFailed
-
-    from huxue.api.duty import _token_of
-
-    request = rf.post(URL, HTTP_AUTHORIZATION=header) if header else rf.post(URL)
-    seen: list[str] = []
-
-    class Reader(TokenAuthentication):
-        def authenticate_credentials(self, key):
-            seen.append(key)
-            return None
-
-    with contextlib.suppress(AuthenticationFailed):  # (a key that is not UTF-8: none read)
-        Reader().authenticate(request)
-    assert _token_of(request) == (seen[0] if seen else "")

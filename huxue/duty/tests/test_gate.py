@@ -1,116 +1,133 @@
-"""The check-in's reads (huxue.duty.gate): one statement each, and instances built once per row."""
+"""The rules a check-in is judged by, each with one home: the window a moment falls in
+(``Shift.objects.window_at``), a live post (``Post.objects.live``), on duty elsewhere
+(``services.still_on_duty_elsewhere``), and roll call on the shift it names."""
 
 from __future__ import annotations
 
-import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
+import datetime as dt
+import uuid
 
-from huxue.api.base import FlatSerializer
-from huxue.api.duty import CheckInInSerializer
-from huxue.duty.gate import gate_view
-from huxue.duty.models import DutyRules
-from huxue.roster.models import Assignment
-from huxue.testing import ROSTER_MONDAY, City, local_at, make_person, make_shift
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from huxue.duty.models import CheckIn
+from huxue.duty.services import CheckInRefused, check_in, still_on_duty_elsewhere
+from huxue.posts.models import Post
+from huxue.roster.models import Assignment, Shift
+from huxue.testing import ROSTER_MONDAY, City, local_at, make_shift
 
 
 @pytest.fixture
-def shift(city: City):
-    return make_shift(city.post_a1)
+def at(monkeypatch: pytest.MonkeyPatch):
+    def freeze(hh: int, mm: int = 0) -> dt.datetime:
+        moment = local_at(ROSTER_MONDAY, hh, mm)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return freeze
 
 
-def view(city: City, person_id: int, *, hh: int = 6, mm: int = 58):
-    return gate_view(
-        post_id=city.post_a1.pk, person_id=person_id, at=local_at(ROSTER_MONDAY, hh, mm)
+def two_windows(city: City) -> tuple[Shift, Shift]:
+    early = make_shift(city.post_a1, start=dt.time(7), end=dt.time(8))
+    late = make_shift(city.post_a1, start=dt.time(8), end=dt.time(9))
+    return early, late
+
+
+def test_roll_call_records_against_the_shift_it_names(city: City, login, at) -> None:
+    """Two windows at one post, 07:00–08:00 and 08:00–09:00; at 07:50 the lead takes roll call
+    on the 08:00 shift, for a member rostered there: the check-in is that shift's, on time."""
+    early, late = two_windows(city)
+    person = city.person_a1
+    Assignment.objects.create(shift=late, person=person, group=person.force_group, source="manual")
+    at(7, 50)
+    response = login("school_lead").post(
+        f"/api/v1/shifts/{late.pk}/rollcall/",
+        {"person": person.pk, "present": True},
+        content_type="application/json",
     )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["shift"] == late.pk and body["window"] == "08:00–09:00"
+    assert body["flags"] == []
+    row = CheckIn.objects.get()
+    assert row.shift == late and row.assignment is not None and not row.is_walkin
+    # The 07:00 shift is untouched; roll call there too is its own check-in.
+    assert not CheckIn.objects.filter(shift=early).exists()
 
 
-def test_members_at_one_post_share_the_built_instances_but_not_the_assignment(
-    city: City, shift
-) -> None:
-    other = make_person(city, unit=city.school_a1.unit, name="李四")
-    assignment = Assignment.objects.create(
-        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+def test_the_window_at_a_moment_is_the_posts_first_shift_not_over(city: City, login, at) -> None:
+    early, late = two_windows(city)
+    cancelled = make_shift(city.post_a1, start=dt.time(6), end=dt.time(7, 30))
+    Shift.objects.filter(pk=cancelled.pk).update(cancelled_at=timezone.now())
+    posts = Shift.objects.filter(post=city.post_a1)
+    assert posts.window_at(local_at(ROSTER_MONDAY, 6, 0)).first() == early  # before it opens
+    assert posts.window_at(local_at(ROSTER_MONDAY, 7, 30)).first() == early
+    assert posts.window_at(local_at(ROSTER_MONDAY, 8, 0)).first() == early  # its last moment
+    assert posts.window_at(local_at(ROSTER_MONDAY, 8, 1)).first() == late
+    assert posts.window_at(local_at(ROSTER_MONDAY, 9, 1)).first() is None
+
+    # The check-in and the QR page read the same window: before it opens (15 minutes early
+    # by default) the check-in is refused as too early and the page says when it opens.
+    qr = reverse("posts:qr_landing", args=[city.post_a1.qr_token])
+    at(6, 40)
+    page = login("volunteer").get(qr)
+    assert page.context["shift"] is None and page.context["next_opens"] == "06:45"
+    with pytest.raises(CheckInRefused) as refused:
+        check_in(actor=None, person=city.person_a1, post=city.post_a1, method=CheckIn.Method.QR)
+    assert refused.value.reason == "too_early"
+    at(6, 50)
+    assert login("volunteer").get(qr).context["shift"] == early
+    made = check_in(actor=None, person=city.person_a1, post=city.post_a1, method=CheckIn.Method.QR)
+    assert made.shift == early
+
+
+def test_a_live_post_is_one_whose_post_and_school_are_in_use(city: City, login, at) -> None:
+    make_shift(city.post_a1)
+    at(6, 55)
+    assert city.post_a1 in Post.objects.live()
+    city.school_a1.voided_at = timezone.now()
+    city.school_a1.save(update_fields=["voided_at"])
+    assert city.post_a1 not in Post.objects.live()
+    # The check-in, the QR poster and the board all go by it.
+    response = login("volunteer").post(
+        "/api/v1/checkins/",
+        {"post": city.post_a1.pk, "method": "qr"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
     )
-    with CaptureQueriesContext(connection) as queries:
-        mine, theirs = view(city, city.person_a1.pk), view(city, other.pk)
-    assert len(queries) == 2
-    assert mine is not None and theirs is not None
-    assert mine.post is theirs.post and mine.shift is theirs.shift and mine.rules is theirs.rules
-    assert (mine.assignment_id, theirs.assignment_id) == (assignment.pk, None)
-    assert mine.shift is not None and mine.shift.pk == shift.pk
-    assert str(mine.post) == str(city.post_a1)
-
-
-def test_a_change_to_the_post_rules_or_shift_is_read_at_once(city: City, shift) -> None:
-    before = view(city, city.person_a1.pk)
-    assert before is not None and before.rules.pk is None  # the defaults
-
-    city.post_a1.geofence_m = 321
-    city.post_a1.save(update_fields=["geofence_m"])
-    DutyRules.objects.create(region=city.city, late_minutes=9)
-    shift.start = shift.start.replace(minute=5)
-    shift.save(update_fields=["start"])
-
-    after = view(city, city.person_a1.pk)
-    assert after is not None and after.post is not before.post
-    assert after.post.geofence_m == 321
-    assert after.rules.late_minutes == 9
-    assert after.shift is not None and after.shift.start.minute == 5
-    assert before.post.geofence_m != 321  # what was built before is left as it was
-
-
-def test_no_live_post_no_view(city: City, shift) -> None:
-    assert gate_view(post_id=10**9, person_id=city.person_a1.pk, at=shift.starts_at) is None
-    assert gate_view(qr_token="nope", person_id=city.person_a1.pk, at=shift.starts_at) is None
-
-
-def test_a_flat_serializer_binds_its_own_copy_of_each_field() -> None:
-    one = CheckInInSerializer(data={"post": 1, "method": "qr"})
-    two = CheckInInSerializer(data={"post": "x", "method": "qr"})
-    assert one.fields["post"] is not two.fields["post"]
-    assert one.fields["post"].parent is one and two.fields["post"].parent is two
-    assert one.is_valid() and not two.is_valid()
-    assert "post" in two.errors and one.validated_data["post"] == 1
-    declared = CheckInInSerializer._declared_fields["post"]
-    assert getattr(declared, "parent", None) is None  # the declared field is never bound
-
-
-def test_a_flat_serializer_refuses_nested_fields() -> None:
-    from rest_framework import serializers
-
-    class Nested(FlatSerializer):
-        tags = serializers.ListField(child=serializers.CharField())
-
-    with pytest.raises(TypeError, match="Nested.tags"):
-        Nested(data={}).is_valid()
-
-
-def test_member_at_gate_reads_what_the_two_reads_read(city: City, shift) -> None:
-    from rest_framework.authtoken.models import Token
-
-    from huxue.duty.gate import member_at_gate, member_for_token
-
-    Assignment.objects.create(
-        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+    assert response.status_code == 422 and response.json()["reason"] == "post_void"
+    assert (
+        login("volunteer")
+        .get(reverse("posts:qr_landing", args=[city.post_a1.qr_token]))
+        .status_code
+        == 404
     )
-    token = Token.objects.create(user=city.users["volunteer"]).key
-    at = local_at(ROSTER_MONDAY, 6, 58)
-    with CaptureQueriesContext(connection) as queries:
-        found = member_at_gate(token, post_id=city.post_a1.pk, at=at)
-        by_qr = member_at_gate(token, qr_token=city.post_a1.qr_token, at=at)
-    assert len(queries) == 2
-    assert found is not None and by_qr is not None
-    member, together = found
-    alone = member_for_token(token)
-    apart = gate_view(post_id=city.post_a1.pk, person_id=city.person_a1.pk, at=at)
-    assert alone is not None and apart is not None and together is not None
-    assert member.pk == alone.pk == city.person_a1.pk
-    assert member.user.pk == alone.user.pk and member.may_check_in and alone.may_check_in
-    assert (together.post, together.rules, together.shift) == (apart.post, apart.rules, apart.shift)
-    assert together.assignment_id == apart.assignment_id is not None
-    assert by_qr[1] is not None and by_qr[1].post.pk == city.post_a1.pk
+    board = login("station_officer").get("/api/v1/board/").json()
+    assert city.post_a1.pk not in [row["post"] for row in board["posts"]]
 
-    assert member_at_gate("no-such-token", post_id=city.post_a1.pk, at=at) is None
-    nowhere = member_at_gate(token, post_id=10**9, at=at)
-    assert nowhere is not None and nowhere[0].pk == city.person_a1.pk and nowhere[1] is None
+
+def test_on_duty_elsewhere_blocks_a_check_in_until_that_window_ends(city: City, login, at) -> None:
+    here = make_shift(city.post_a1, start=dt.time(7), end=dt.time(8))
+    there = make_shift(city.post_b1, start=dt.time(7, 30), end=dt.time(9))
+    person = city.person_a1
+    at(6, 55)
+    first = check_in(actor=None, person=person, post=city.post_a1, method=CheckIn.Method.QR)
+    first.shift = here
+    now = local_at(ROSTER_MONDAY, 7, 40)
+    assert still_on_duty_elsewhere(first, shift_id=there.pk, now=now)
+    assert not still_on_duty_elsewhere(first, shift_id=here.pk, now=now)
+    assert not still_on_duty_elsewhere(first, shift_id=there.pk, now=here.ends_at)
+    assert not still_on_duty_elsewhere(None, shift_id=there.pk, now=now)
+    # The service refuses, and the QR page asks to check out first.
+    at(7, 40)
+    with pytest.raises(CheckInRefused) as refused:
+        check_in(actor=None, person=person, post=city.post_b1, method=CheckIn.Method.QR)
+    assert refused.value.reason == "open_elsewhere"
+    page = login("volunteer").get(reverse("posts:qr_landing", args=[city.post_b1.qr_token]))
+    assert page.context["open_checkin"] == first
+    # Once that window is over the next check-in closes it (audited) and goes through.
+    at(8, 10)
+    second = check_in(actor=None, person=person, post=city.post_b1, method=CheckIn.Method.QR)
+    first.refresh_from_db()
+    assert first.checkout_method == CheckIn.Checkout.AUTO and second.shift == there

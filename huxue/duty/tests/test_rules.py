@@ -117,35 +117,3 @@ def test_distance_is_metres_on_the_ground():
 def test_an_offset_lands_that_far_away():
     there = offset(45.77, 131.0, north_m=300, east_m=400)
     assert abs(distance_m(45.77, 131.0, *there) - 500) < 1
-
-
-@pytest.mark.django_db
-def test_each_region_gets_the_nearest_rules_up_its_path_in_one_query(city) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from huxue.duty.rules import RulesMemo, duty_rules_by_region, duty_rules_for
-
-    city_rules = DutyRules.objects.create(region=city.city, gap_alert_minutes=20)
-    taoshan_rules = DutyRules.objects.create(region=city.taoshan, gap_alert_minutes=5)
-    regions = [city.xinxing, city.taoshan, city.city, city.xinxing]
-    with CaptureQueriesContext(connection) as queries:
-        found = duty_rules_by_region(regions)
-    assert len(queries) == 1
-    assert found == {
-        city.xinxing.pk: city_rules,  # inherits the city's
-        city.taoshan.pk: taoshan_rules,  # its own, nearer
-        city.city.pk: city_rules,
-    }
-    assert duty_rules_for(city.taoshan) == taoshan_rules
-    # The memo reads a region once.
-    rules_of = RulesMemo()
-    with CaptureQueriesContext(connection) as queries:
-        assert [rules_of(r).pk for r in regions] == [city_rules.pk, taoshan_rules.pk] + [
-            city_rules.pk
-        ] * 2
-    assert len(queries) == 3  # three regions, the fourth a repeat
-    # With no rules up the path: the defaults, for that region, not stored.
-    DutyRules.objects.all().delete()
-    default = duty_rules_by_region([city.xinxing])[city.xinxing.pk]
-    assert default.pk is None and default.region == city.xinxing
