@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = env_str("HUXUE_URLCONF", "config.urls")  # config.bench_urls adds bench views
+ROOT_URLCONF = env_str("HUXUE_URLCONF", "config.urls")  # bench.urls adds bench views
 if PRODUCTION and ROOT_URLCONF != "config.urls":
     raise RuntimeError("HUXUE_URLCONF (the benchmark's routes) is not for production")
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,6 +1,7 @@
 """Builders for tests: a small city with two stations, three schools and one user per role.
 
-Used by the root conftest.py; kept in the package so benchmarks and app tests can build the same.
+Used by the root conftest.py (which builds the city once per test session); kept in the package so
+benchmarks and app tests can build the same.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import random
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
 
 from huxue.calendar.models import Term
 from huxue.core.validators import id_check_char
@@ -206,4 +211,22 @@ def make_shift(
         requirements=requirements
         if requirements is not None
         else {r.group: r.minimum for r in post.requirements.all()},
+    )
+
+
+def empty_tables() -> None:
+    """Delete every row of Huxue's tables inside the caller's transaction (its rollback brings
+    them back), for the few tests that need a database without the session's test city."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("empty_tables() outside a transaction would delete the test city")
+    tables = [
+        model._meta.db_table
+        for app in apps.get_app_configs()
+        if app.name.startswith("huxue.")
+        for model in app.get_models(include_auto_created=True)
+    ]
+    # TRUNCATE on PostgreSQL (the audit table's triggers refuse row deletes), DELETE on SQLite;
+    # allow_cascade takes along other apps' rows that point at these (the admin's log).
+    connection.ops.execute_sql_flush(
+        connection.ops.sql_flush(no_style(), tables, allow_cascade=True)
     )

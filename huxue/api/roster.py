@@ -9,12 +9,10 @@ a caller without one, or whose roles may not act as a member, gets 404 (there is
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, status
@@ -26,13 +24,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from huxue.api.base import ScopedPrimaryKeyField, ScopedViewSet, id_filter
-from huxue.orgs import access
 from huxue.orgs.models import Unit
-from huxue.orgs.selectors import units_accepting
 from huxue.people.forces import ForceGroup
-from huxue.people.models import Person
 from huxue.posts.models import Post, School
-from huxue.posts.selectors import posts_visible_to, schools_visible_to
 from huxue.roster.models import (
     Assignment,
     Availability,
@@ -42,8 +36,27 @@ from huxue.roster.models import (
     Shift,
     SignUp,
 )
-from huxue.roster.planning import explain_text, roster_publish, roster_solve
-from huxue.roster.selectors import person_of, shift_for, shifts_visible_to, signup_for
+from huxue.roster.planning import roster_publish, roster_solve
+from huxue.roster.selectors import (
+    assignments_visible_to,
+    availability_of,
+    member_for,
+    person_of,
+    posts_planned_by,
+    posts_to_generate,
+    roster_run_for,
+    roster_run_unfilled,
+    roster_runs_visible_to,
+    roster_version_for,
+    roster_versions_visible_to,
+    schools_planned_by,
+    shift_filled_for,
+    shifts_filled_visible_to,
+    shifts_visible_to,
+    signup_for,
+    signups_visible_to,
+    units_planned_by,
+)
 from huxue.roster.services import (
     availability_exception_set,
     availability_set,
@@ -93,14 +106,9 @@ class RangeFilterSerializer(serializers.Serializer):
         return _check_range(attrs)
 
 
-def _in_range(qs: QuerySet[Any], query: dict[str, Any], *, to_shift: str) -> QuerySet[Any]:
-    if "school" in query:
-        qs = qs.filter(**{f"{to_shift}post__school_id": query["school"]})
-    if "from" in query:
-        qs = qs.filter(**{f"{to_shift}day__gte": query["from"]})
-    if "to" in query:
-        qs = qs.filter(**{f"{to_shift}day__lte": query["to"]})
-    return qs
+def _range(query: dict[str, Any]) -> dict[str, Any]:
+    """The range filter's values as the selectors take them (None: not given)."""
+    return {"school": query.get("school"), "start": query.get("from"), "end": query.get("to")}
 
 
 class ShiftBriefSerializer(serializers.ModelSerializer):
@@ -125,9 +133,6 @@ class ShiftBriefSerializer(serializers.ModelSerializer):
             "school_name",
         ]
         read_only_fields = fields
-
-
-_SHIFT_BRIEF = ("shift", "shift__post", "shift__post__school", "shift__post__school__unit")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,39 +187,17 @@ class ShiftFilterSerializer(RangeFilterSerializer):
     post = id_filter("Only this post's shifts.")
 
 
-def _with_fill(shifts: QuerySet[Shift]) -> QuerySet[Shift]:
-    return shifts.annotate(
-        assigned=Count(
-            "assignments", filter=Q(assignments__dropped_at__isnull=True), distinct=True
-        ),
-        signed_up=Count("signups", filter=Q(signups__withdrawn_at__isnull=True), distinct=True),
-    ).select_related("post__school__unit")
-
-
-def _posts_for_shifts(user: Any) -> QuerySet[Post]:
-    return posts_visible_to(user).filter(access.scope(user, "write", Post, as_type="shift"))
-
-
-def _schools_for(object_type: str) -> Any:
-    def scoped(user: Any) -> QuerySet[School]:
-        return schools_visible_to(user).filter(
-            access.scope(user, "write", School, as_type=object_type)
-        )
-
-    return scoped
-
-
 class GenerateSerializer(serializers.Serializer):
     schools = ScopedPrimaryKeyField(
         queryset=School.objects.all(),
-        scoped=_schools_for("shift"),
+        scoped=partial(schools_planned_by, object_type="shift"),
         many=True,
         required=False,
         help_text="Every live post of these schools.",
     )
     posts = ScopedPrimaryKeyField(
         queryset=Post.objects.all(),
-        scoped=_posts_for_shifts,
+        scoped=posts_planned_by,
         many=True,
         required=False,
         help_text="These posts.",
@@ -252,21 +235,12 @@ class ShiftViewSet(ScopedViewSet):
 
     def list(self, request: Request) -> Response:
         query = self.parse_query(ShiftFilterSerializer)
-        shifts = _in_range(shifts_visible_to(request.user), query, to_shift="")
-        if "post" in query:
-            shifts = shifts.filter(post_id=query["post"])
-        page = self.paginate_queryset(_with_fill(shifts).order_by("starts_at", "post_id", "id"))
+        shifts = shifts_filled_visible_to(request.user, post=query.get("post"), **_range(query))
+        page = self.paginate_queryset(shifts)
         return self.get_paginated_response(ShiftSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        shift = shift_for(request.user, pk=int(pk))
-        shift = _with_fill(Shift.objects.filter(pk=shift.pk)).get()
-        by_group = dict(
-            Assignment.objects.filter(shift=shift, dropped_at__isnull=True)
-            .values("group")
-            .annotate(n=Count("id"))
-            .values_list("group", "n")
-        )
+        shift, by_group = shift_filled_for(request.user, pk=int(pk))
         context = {"assigned_by_group": by_group}
         return Response(ShiftDetailSerializer(shift, context=context).data)
 
@@ -279,9 +253,8 @@ class ShiftViewSet(ScopedViewSet):
     def generate(self, request: Request) -> Response:
         self.require_create(Shift)
         values = self.parse(GenerateSerializer, request.data)
-        posts = _posts_for_shifts(request.user).filter(
-            Q(pk__in=[p.pk for p in values.get("posts", [])])
-            | Q(school__in=[s.pk for s in values.get("schools", [])])
+        posts = posts_to_generate(
+            request.user, posts=values.get("posts", []), schools=values.get("schools", [])
         )
         created, existing = shifts_generate(
             actor=request.user, posts=posts, start=values["from"], end=values["to"]
@@ -311,11 +284,6 @@ class SignUpCreateSerializer(serializers.Serializer):
     )
 
 
-def _signups(user: Any) -> QuerySet[SignUp]:
-    qs = SignUp.objects.select_related(*_SHIFT_BRIEF, "person")
-    return access.filter(user, "read", qs)
-
-
 @extend_schema(tags=["roster"])
 @extend_schema_view(
     list=extend_schema(
@@ -337,8 +305,7 @@ class SignUpViewSet(ScopedViewSet):
 
     def list(self, request: Request) -> Response:
         query = self.parse_query(RangeFilterSerializer)
-        signups = _in_range(_signups(request.user), query, to_shift="shift__")
-        page = self.paginate_queryset(signups.order_by("shift__starts_at", "id"))
+        page = self.paginate_queryset(signups_visible_to(request.user, **_range(query)))
         return self.get_paginated_response(SignUpSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
@@ -357,7 +324,7 @@ class SignUpViewSet(ScopedViewSet):
                 }
             )
         signup = signup_create(actor=request.user, person=person, shift=values["shift"])
-        fresh = _signups(request.user).get(pk=signup.pk)
+        fresh = signup_for(request.user, pk=signup.pk, action="read")
         return Response(SignUpSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -369,18 +336,12 @@ class SignUpViewSet(ScopedViewSet):
     def withdraw(self, request: Request, pk: str) -> Response:
         signup = signup_for(request.user, pk=int(pk), action="write")
         signup_withdraw(actor=request.user, signup=signup)
-        return Response(SignUpSerializer(_signups(request.user).get(pk=signup.pk)).data)
+        fresh = signup_for(request.user, pk=signup.pk, action="read")
+        return Response(SignUpSerializer(fresh).data)
 
 
 # ---------------------------------------------------------------------------------------------
 # Availability and the calendar feed: the caller's own member record
-
-
-def _member(user: Any, action_name: str, model: type[Any]) -> Person:
-    person = person_of(user)
-    if person is None or not access.allowed(user, action_name, model):
-        raise Http404
-    return person
 
 
 class AvailabilityWindowSerializer(serializers.Serializer):
@@ -415,14 +376,6 @@ class AvailabilitySerializer(AvailabilityWriteSerializer):
     exceptions = AvailabilityExceptionSerializer(many=True, help_text="From today on.")
 
 
-def _availability(person: Person) -> dict[str, Any]:
-    today = timezone.localdate()
-    return {
-        "windows": Availability.objects.filter(person=person).order_by("weekday", "start"),
-        "exceptions": AvailabilityException.objects.filter(person=person, day__gte=today),
-    }
-
-
 class _MemberView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
@@ -437,8 +390,8 @@ class AvailabilityView(_MemberView):
         responses={200: AvailabilitySerializer, 404: None},
     )
     def get(self, request: Request) -> Response:
-        person = _member(request.user, "read", Availability)
-        return Response(AvailabilitySerializer(_availability(person)).data)
+        person = member_for(request.user, action="read", model=Availability)
+        return Response(AvailabilitySerializer(availability_of(person=person)).data)
 
     @extend_schema(
         tags=["roster"],
@@ -447,14 +400,14 @@ class AvailabilityView(_MemberView):
         responses={200: AvailabilitySerializer, 404: None},
     )
     def put(self, request: Request) -> Response:
-        person = _member(request.user, "write", Availability)
+        person = member_for(request.user, action="write", model=Availability)
         serializer = AvailabilityWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         windows = [
             (w["weekday"], w["start"], w["end"]) for w in serializer.validated_data["windows"]
         ]
         availability_set(actor=request.user, person=person, windows=windows)
-        return Response(AvailabilitySerializer(_availability(person)).data)
+        return Response(AvailabilitySerializer(availability_of(person=person)).data)
 
 
 class AvailabilityExceptionView(_MemberView):
@@ -467,7 +420,7 @@ class AvailabilityExceptionView(_MemberView):
         responses={200: AvailabilityExceptionSerializer, 404: None},
     )
     def post(self, request: Request) -> Response:
-        person = _member(request.user, "write", AvailabilityException)
+        person = member_for(request.user, action="write", model=AvailabilityException)
         serializer = AvailabilityExceptionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         exception = availability_exception_set(
@@ -494,7 +447,7 @@ class CalendarFeedView(_MemberView):
     )
     def post(self, request: Request) -> Response:
         # The same gate as the member pages: a member is whoever may sign up.
-        person = _member(request.user, "write", SignUp)
+        person = member_for(request.user, action="write", model=SignUp)
         feed = calendar_feed_issue(actor=request.user, person=person)
         url = request.build_absolute_uri(reverse("roster:ical", args=[feed.token]))
         return Response(CalendarFeedSerializer({"url": url, "rotated_at": feed.rotated_at}).data)
@@ -505,7 +458,7 @@ class CalendarFeedView(_MemberView):
 
 
 class UnfilledSerializer(serializers.Serializer):
-    shift = serializers.IntegerField()
+    shift = serializers.IntegerField(source="shift_id")
     group = serializers.ChoiceField(choices=ForceGroup.choices)
     missing = serializers.IntegerField(help_text="People of this group still needed.")
     reason = serializers.CharField(help_text="Reason code, e.g. not_trained.")
@@ -557,37 +510,20 @@ class RosterRunDetailSerializer(RosterRunSerializer):
 
     @extend_schema_field(UnfilledSerializer(many=True))
     def get_unfilled(self, run: RosterRun) -> list[dict[str, Any]]:
-        rows = []
-        for item in run.unfilled:
-            reason_text, suggestion_text = explain_text(item)
-            rows.append(
-                {
-                    "shift": item["shift"],
-                    "group": item["group"],
-                    "missing": item["missing"],
-                    "reason": item["reason"],
-                    "reason_text": reason_text,
-                    "suggestion": item.get("suggestion") or "",
-                    "suggestion_text": suggestion_text,
-                }
-            )
-        return UnfilledSerializer(rows, many=True).data  # type: ignore[return-value]
-
-
-def _units_to_plan(user: Any) -> QuerySet[Unit]:
-    return units_accepting(user, object_type="rosterrun")
+        slots = roster_run_unfilled(run=run)
+        return UnfilledSerializer(slots, many=True).data  # type: ignore[return-value]
 
 
 class SolveSerializer(serializers.Serializer):
     school = ScopedPrimaryKeyField(
         queryset=School.objects.all(),
-        scoped=_schools_for("rosterrun"),
+        scoped=partial(schools_planned_by, object_type="rosterrun"),
         required=False,
         help_text="Plan this school (its station's officers included).",
     )
     unit = ScopedPrimaryKeyField(
         queryset=Unit.objects.all(),
-        scoped=_units_to_plan,
+        scoped=units_planned_by,
         required=False,
         help_text="Or plan everything under this unit (e.g. a police station).",
     )
@@ -600,10 +536,6 @@ class SolveSerializer(serializers.Serializer):
         if ("school" in attrs) == ("unit" in attrs):
             raise serializers.ValidationError(_("Choose either a school or a unit to plan."))
         return _check_range(attrs)
-
-
-def _runs(user: Any) -> QuerySet[RosterRun]:
-    return access.filter(user, "read", RosterRun.objects.select_related("unit", "region"))
 
 
 @extend_schema(tags=["roster"])
@@ -628,13 +560,11 @@ class RosterRunViewSet(ScopedViewSet):
     serializer_class = RosterRunSerializer
 
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(_runs(request.user).order_by("-created_at", "-id"))
+        page = self.paginate_queryset(roster_runs_visible_to(request.user))
         return self.get_paginated_response(RosterRunSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        run = access.get_or_404(
-            request.user, "read", RosterRun.objects.select_related("unit", "region"), pk=int(pk)
-        )
+        run = roster_run_for(request.user, pk=int(pk))
         return Response(RosterRunDetailSerializer(run).data)
 
     def create(self, request: Request) -> Response:
@@ -648,7 +578,7 @@ class RosterRunViewSet(ScopedViewSet):
             end=values["to"],
             seed=values["seed"],
         )
-        fresh = _runs(request.user).get(pk=run.pk)
+        fresh = roster_run_for(request.user, pk=run.pk)
         return Response(RosterRunDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
@@ -699,17 +629,13 @@ class RosterVersionDetailSerializer(RosterVersionSerializer):
 
 class PublishSerializer(serializers.Serializer):
     school = ScopedPrimaryKeyField(
-        queryset=School.objects.all(), scoped=_schools_for("rosterversion")
+        queryset=School.objects.all(),
+        scoped=partial(schools_planned_by, object_type="rosterversion"),
     )
     vars().update(_date_range(required=True))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _check_range(attrs)
-
-
-def _versions(user: Any) -> QuerySet[RosterVersion]:
-    qs = RosterVersion.objects.select_related("school", "school__unit")
-    return access.filter(user, "read", qs)
 
 
 @extend_schema(tags=["roster"])
@@ -737,23 +663,11 @@ class RosterVersionViewSet(ScopedViewSet):
 
     def list(self, request: Request) -> Response:
         query = self.parse_query(RangeFilterSerializer)
-        versions = _versions(request.user)
-        if "school" in query:
-            versions = versions.filter(school_id=query["school"])
-        if "from" in query:
-            versions = versions.filter(end__gte=query["from"])
-        if "to" in query:
-            versions = versions.filter(start__lte=query["to"])
-        page = self.paginate_queryset(versions.order_by("-published_at", "-id"))
+        page = self.paginate_queryset(roster_versions_visible_to(request.user, **_range(query)))
         return self.get_paginated_response(RosterVersionSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        version = access.get_or_404(
-            request.user,
-            "read",
-            RosterVersion.objects.select_related("school", "school__unit"),
-            pk=int(pk),
-        )
+        version = roster_version_for(request.user, pk=int(pk))
         return Response(RosterVersionDetailSerializer(version).data)
 
     def create(self, request: Request) -> Response:
@@ -762,7 +676,7 @@ class RosterVersionViewSet(ScopedViewSet):
         version = roster_publish(
             actor=request.user, school=values["school"], start=values["from"], end=values["to"]
         )
-        fresh = _versions(request.user).get(pk=version.pk)
+        fresh = roster_version_for(request.user, pk=version.pk)
         return Response(RosterVersionDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
@@ -778,13 +692,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
         model = Assignment
         fields = ["id", "shift", "person", "person_name", "group", "source", "locked", "run"]
         read_only_fields = fields
-
-
-def _assignments(user: Any) -> QuerySet[Assignment]:
-    qs = Assignment.objects.filter(
-        dropped_at__isnull=True, shift__cancelled_at__isnull=True
-    ).select_related(*_SHIFT_BRIEF, "person")
-    return access.filter(user, "read", qs)
 
 
 @extend_schema(tags=["roster"])
@@ -803,6 +710,5 @@ class AssignmentViewSet(ScopedViewSet):
 
     def list(self, request: Request) -> Response:
         query = self.parse_query(RangeFilterSerializer)
-        rows = _in_range(_assignments(request.user), query, to_shift="shift__")
-        page = self.paginate_queryset(rows.order_by("shift__starts_at", "group", "id"))
+        page = self.paginate_queryset(assignments_visible_to(request.user, **_range(query)))
         return self.get_paginated_response(AssignmentSerializer(page, many=True).data)

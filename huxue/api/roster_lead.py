@@ -17,10 +17,9 @@ swaps/{id}/reject/           POST
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
@@ -30,33 +29,35 @@ from rest_framework.response import Response
 
 from huxue.api.base import ScopedPrimaryKeyField, ScopedViewSet
 from huxue.api.roster import (
-    _SHIFT_BRIEF,
     AssignmentSerializer,
     AssignmentViewSet,
     ShiftBriefSerializer,
     ShiftViewSet,
 )
-from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, Shift, SignUp
-from huxue.roster.selectors import person_of, shift_for, shifts_visible_to, swaps_for_lead
+from huxue.roster.selectors import (
+    assignment_for,
+    colleague_for_swap,
+    own_assignments_of,
+    people_to_roster,
+    shift_for,
+    shifts_visible_to,
+    substitutes_for,
+    swap_by_pk,
+    swap_to_decide_for,
+    swaps_visible_to,
+)
 from huxue.roster.swap_models import SwapRequest
 from huxue.roster.swaps import (
     assignment_add,
     assignment_drop,
     assignment_lock,
-    candidates_for,
-    open_groups,
-    rank_substitutes,
     swap_colleagues,
     swap_decide,
     swap_request,
 )
-
-# At most this many substitutes per force group, as on the shift page.
-MAX_SUBSTITUTES = 15
-
 
 # ---------------------------------------------------------------------------------------------
 # Substitutes
@@ -92,13 +93,8 @@ class LeadShiftViewSet(ShiftViewSet):
     def substitutes(self, request: Request, pk: str) -> Response:
         shift = shift_for(request.user, pk=int(pk), action="write")
         query = self.parse_query(SubstituteFilterSerializer)
-        groups = [query["group"]] if "group" in query else sorted(open_groups(shift))
-        candidates = candidates_for(shift=shift, actor=request.user) if groups else []
-        rows = [
-            candidate
-            for group in groups
-            for candidate in rank_substitutes(candidates, group=group)[:MAX_SUBSTITUTES]
-        ]
+        groups = substitutes_for(request.user, shift=shift, group=query.get("group"))
+        rows = [candidate for group in groups for candidate in group.people]
         return Response(SubstituteSerializer(rows, many=True).data)
 
 
@@ -112,21 +108,15 @@ class AssignmentStateSerializer(AssignmentSerializer):
         read_only_fields = fields
 
 
-def _shifts_to_plan(user: Any) -> QuerySet[Shift]:
-    return shifts_visible_to(user, action="write")
-
-
-def _people_to_roster(user: Any) -> QuerySet[Person]:
-    return access.filter(user, "read", Person.objects.filter(voided_at__isnull=True))
-
-
 class AssignmentCreateSerializer(serializers.Serializer):
     shift = ScopedPrimaryKeyField(
-        queryset=Shift.objects.all(), scoped=_shifts_to_plan, help_text="A shift you plan."
+        queryset=Shift.objects.all(),
+        scoped=partial(shifts_visible_to, action="write"),
+        help_text="A shift you plan.",
     )
     person = ScopedPrimaryKeyField(
         queryset=Person.objects.all(),
-        scoped=_people_to_roster,
+        scoped=people_to_roster,
         help_text="The member to put on it.",
     )
     group = serializers.ChoiceField(
@@ -156,15 +146,6 @@ class LockSerializer(serializers.Serializer):
     locked = serializers.BooleanField(help_text="True: every later solver run keeps it.")
 
 
-def _assignment_to_change(user: Any, pk: str) -> Assignment:
-    return access.get_or_404(
-        user,
-        "write",
-        Assignment.objects.select_related(*_SHIFT_BRIEF, "person__user"),
-        pk=int(pk),
-    )
-
-
 @extend_schema(tags=["roster"])
 @extend_schema_view(
     create=extend_schema(
@@ -188,7 +169,7 @@ class LeadAssignmentViewSet(AssignmentViewSet):
             else Assignment.Source.MANUAL,
             locked=True,
         )
-        fresh = _assignment_to_change(request.user, str(assignment.pk))
+        fresh = assignment_for(request.user, pk=assignment.pk)
         return Response(AssignmentStateSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -198,10 +179,10 @@ class LeadAssignmentViewSet(AssignmentViewSet):
     )
     @action(detail=True, methods=["post"])
     def drop(self, request: Request, pk: str) -> Response:
-        assignment = _assignment_to_change(request.user, pk)
+        assignment = assignment_for(request.user, pk=int(pk))
         values = self.parse(DropSerializer, request.data)
         assignment_drop(actor=request.user, assignment=assignment, reason=values["reason"])
-        fresh = _assignment_to_change(request.user, pk)
+        fresh = assignment_for(request.user, pk=int(pk))
         return Response(AssignmentStateSerializer(fresh).data)
 
     @extend_schema(
@@ -211,10 +192,10 @@ class LeadAssignmentViewSet(AssignmentViewSet):
     )
     @action(detail=True, methods=["post"])
     def lock(self, request: Request, pk: str) -> Response:
-        assignment = _assignment_to_change(request.user, pk)
+        assignment = assignment_for(request.user, pk=int(pk))
         values = self.parse(LockSerializer, request.data)
         assignment_lock(actor=request.user, assignment=assignment, locked=values["locked"])
-        fresh = _assignment_to_change(request.user, pk)
+        fresh = assignment_for(request.user, pk=int(pk))
         return Response(AssignmentStateSerializer(fresh).data)
 
 
@@ -250,19 +231,10 @@ class SwapSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _own_assignments(user: Any) -> QuerySet[Assignment]:
-    person = person_of(user)
-    if person is None:
-        return Assignment.objects.none()
-    return access.filter(
-        user, "read", Assignment.objects.filter(person=person, dropped_at__isnull=True)
-    )
-
-
 class SwapCreateSerializer(serializers.Serializer):
     assignment = ScopedPrimaryKeyField(
         queryset=Assignment.objects.all(),
-        scoped=_own_assignments,
+        scoped=own_assignments_of,
         help_text="One of your own rostered shifts (an assignment id).",
     )
     colleague = serializers.IntegerField(
@@ -271,28 +243,6 @@ class SwapCreateSerializer(serializers.Serializer):
         help_text="A colleague of your school and force group who could take it (a person id).",
     )
     note = serializers.CharField(max_length=200, allow_blank=True, default="")
-
-
-_SWAP_RELATED = (
-    "assignment__shift__post__school__unit",
-    "requested_by",
-    "colleague",
-)
-
-
-def _swaps(user: Any) -> QuerySet[SwapRequest]:
-    """Pending requests the caller may decide, and the caller's own requests."""
-    where = Q(pk__in=[])
-    if access.allowed(user, "write", Assignment):
-        pending = swaps_for_lead(user).filter(status=SwapRequest.Status.PENDING)
-        where |= Q(pk__in=pending.values("pk"))
-    person = person_of(user)
-    if person is not None:
-        where |= Q(
-            requested_by=person,
-            assignment__in=access.filter(user, "read", Assignment.objects.all()),
-        )
-    return SwapRequest.objects.filter(where).select_related(*_SWAP_RELATED)
 
 
 @extend_schema(tags=["roster"])
@@ -314,21 +264,16 @@ class SwapViewSet(ScopedViewSet):
     serializer_class = SwapSerializer
 
     def list(self, request: Request) -> Response:
-        swaps = _swaps(request.user).order_by("assignment__shift__starts_at", "id")
-        page = self.paginate_queryset(swaps)
+        page = self.paginate_queryset(swaps_visible_to(request.user))
         return self.get_paginated_response(SwapSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         # The same gate as the member pages: a member is whoever may sign up.
         self.require_create(SignUp)
         values = self.parse(SwapCreateSerializer, request.data)
-        assignment = (
-            Assignment.objects.select_related("shift__post__school__unit__region", "person")
-            .filter(pk=values["assignment"].pk)
-            .get()
-        )
-        colleague = next(
-            (c for c in swap_colleagues(assignment) if c.person_id == values["colleague"]), None
+        assignment = values["assignment"]  # read with what the swap needs (own_assignments_of)
+        colleague = colleague_for_swap(
+            colleagues=swap_colleagues(assignment), pk=values["colleague"]
         )
         if colleague is None:
             raise serializers.ValidationError(
@@ -341,18 +286,16 @@ class SwapViewSet(ScopedViewSet):
         swap = swap_request(
             actor=request.user,
             assignment=assignment,
-            colleague=Person.objects.get(pk=colleague.person_id),
+            colleague=colleague,
             note=values["note"],
         )
-        fresh = SwapRequest.objects.select_related(*_SWAP_RELATED).get(pk=swap.pk)
+        fresh = swap_by_pk(pk=swap.pk)
         return Response(SwapSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, request: Request, pk: str, *, approve: bool) -> Response:
-        swap = swaps_for_lead(request.user).filter(pk=int(pk)).first()
-        if swap is None:
-            raise Http404
+        swap = swap_to_decide_for(request.user, pk=int(pk))
         decided = swap_decide(actor=request.user, swap=swap, approve=approve)
-        fresh = SwapRequest.objects.select_related(*_SWAP_RELATED).get(pk=decided.pk)
+        fresh = swap_by_pk(pk=decided.pk)
         return Response(SwapSerializer(fresh).data)
 
     @extend_schema(

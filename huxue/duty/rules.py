@@ -8,16 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from huxue.core import rulesets
 from huxue.duty.models import DutyRules
-from huxue.orgs.models import Region
 
 # A phone clock this far behind the server is a check-in that waited in an offline queue.
 DELAY_TOLERANCE = dt.timedelta(minutes=2)
-
-
-def duty_rules_for(region: Region) -> DutyRules:  # the demo history's, until it reads rulesets
-    return rulesets.nearest(DutyRules, region)
 
 
 def radius_m(rules: DutyRules, post_radius_m: int) -> int:

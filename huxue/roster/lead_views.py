@@ -7,8 +7,6 @@ Views parse input, call one service or selector and render; scope comes from sel
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,40 +19,37 @@ from django.views.decorators.http import require_POST
 
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup
-from huxue.people.models import Person
-from huxue.posts.models import School
 from huxue.roster.lead_forms import DropForm, PickForm, SwapForm
-from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift
-from huxue.roster.planning import explain_text, roster_publish, roster_solve
+from huxue.roster.models import Assignment, Shift
+from huxue.roster.planning import roster_publish, roster_solve
 from huxue.roster.rules import week_bounds
 from huxue.roster.selectors import (
+    assignment_for,
+    colleague_for_swap,
     drops_for_lead,
-    person_of,
-    school_week_shifts,
+    own_assignment_for,
+    person_for_roster,
+    planned_shift_for,
+    roster_run_report_for,
+    roster_week_for,
+    school_planned_for,
     schools_planned_by,
-    swaps_for_lead,
+    shift_roster,
+    swap_pending_on,
+    swap_to_decide_for,
+    swaps_decided_for_lead,
+    swaps_pending_for_lead,
 )
-from huxue.roster.swap_models import SwapRequest
 from huxue.roster.swaps import (
     assignment_add,
     assignment_drop,
     assignment_lock,
-    candidates_for,
-    open_groups,
-    rank_substitutes,
     swap_colleagues,
     swap_decide,
     swap_request,
 )
 
 GROUP_LABELS = dict(ForceGroup.choices)
-
-
-def _school(request: HttpRequest, pk: int) -> School:
-    school = schools_planned_by(request.user).filter(pk=pk).first()
-    if school is None:
-        raise Http404
-    return school
 
 
 def _planning_monday() -> dt.date:
@@ -71,53 +66,6 @@ def _monday(value: str) -> dt.date:
     return week_bounds(day)[0]
 
 
-def _shift(request: HttpRequest, pk: int) -> Shift:
-    return access.get_or_404(
-        request.user,
-        "write",
-        Shift.objects.select_related("post__school__unit__region"),
-        pk=pk,
-    )
-
-
-def _assignment(request: HttpRequest, pk: int) -> Assignment:
-    return access.get_or_404(
-        request.user,
-        "write",
-        Assignment.objects.select_related("shift__post__school__unit", "person__user"),
-        pk=pk,
-    )
-
-
-def _cell(shift: Shift) -> dict[str, Any]:
-    live = shift.live_assignments  # type: ignore[attr-defined]
-    by_group: dict[str, list[Assignment]] = defaultdict(list)
-    for a in live:
-        by_group[a.group].append(a)
-    groups = []
-    filled = need = 0
-    for group, n in sorted(shift.requirements.items()):
-        n = int(n)
-        if n <= 0 and not by_group.get(group):
-            continue
-        have = by_group.get(group, [])
-        need += n
-        filled += min(n, len(have))
-        groups.append(
-            {"group": group, "label": GROUP_LABELS.get(group, group), "need": n, "people": have}
-        )
-    state = "full" if filled >= need else ("empty" if not live else "partly")
-    return {
-        "shift": shift,
-        "groups": groups,
-        "state": state,
-        "filled": filled,
-        "need": need,
-        "signups": len(shift.live_signups),  # type: ignore[attr-defined]
-        "locked": sum(1 for a in live if a.locked),
-    }
-
-
 @login_required
 def lead_index(request: HttpRequest) -> HttpResponse:
     if not access.allowed(request.user, "write", Shift):
@@ -129,7 +77,7 @@ def lead_index(request: HttpRequest) -> HttpResponse:
         {
             "schools": schools_planned_by(request.user),
             "monday": monday,
-            "swaps": swaps_for_lead(request.user).filter(status=SwapRequest.Status.PENDING),
+            "swaps": swaps_pending_for_lead(request.user),
             "drops": drops_for_lead(request.user),
         },
     )
@@ -137,44 +85,22 @@ def lead_index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def grid(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
-    school = _school(request, pk)
+    school = school_planned_for(request.user, pk=pk)
     start = _monday(monday)
     if start.isoformat() != monday:
         return redirect("roster:grid", pk=pk, monday=start.isoformat())
-    end = start + dt.timedelta(days=6)
-    shifts = list(school_week_shifts(request.user, school, start))
-    shift_days = {s.day for s in shifts}
-    days = [
-        start + dt.timedelta(days=i)
-        for i in range(7)
-        if i < 5 or start + dt.timedelta(days=i) in shift_days  # 调休 Saturdays show up
-    ]
-    rows: dict[tuple[int, dt.time, dt.time], dict[str, Any]] = {}
-    for shift in shifts:
-        key = (shift.post_id, shift.start, shift.end)
-        row = rows.setdefault(key, {"post": shift.post, "start": shift.start, "end": shift.end})
-        row.setdefault("by_day", {})[shift.day] = _cell(shift)
-    table = [
-        {**row, "cells": [row["by_day"].get(d) for d in days]}
-        for row in sorted(rows.values(), key=lambda r: (r["post"].name, r["post"].pk, r["start"]))
-    ]
-    version = RosterVersion.objects.filter(school=school, start=start).order_by("-version").first()
-    last_run = (
-        access.filter(request.user, "read", RosterRun.objects.all())
-        .filter(unit=school.unit, start=start)
-        .first()
-    )
+    week = roster_week_for(request.user, school=school, monday=start)
     return render(
         request,
         "roster/lead/grid.html",
         {
             "school": school,
             "monday": start,
-            "sunday": end,
-            "days": days,
-            "rows": table,
-            "version": version,
-            "last_run": last_run,
+            "sunday": start + dt.timedelta(days=6),
+            "days": week.days,
+            "rows": week.rows,
+            "version": week.version,
+            "last_run": week.last_run,
             "previous": (start - dt.timedelta(days=7)).isoformat(),
             "next": (start + dt.timedelta(days=7)).isoformat(),
         },
@@ -183,14 +109,14 @@ def grid(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
 
 @login_required
 def grid_now(request: HttpRequest, pk: int) -> HttpResponse:
-    _school(request, pk)
+    school_planned_for(request.user, pk=pk)
     return redirect("roster:grid", pk=pk, monday=_planning_monday().isoformat())
 
 
 @login_required
 @require_POST
 def solve(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
-    school = _school(request, pk)
+    school = school_planned_for(request.user, pk=pk)
     start = _monday(monday)
     try:
         run = roster_solve(
@@ -213,7 +139,7 @@ def solve(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
 @login_required
 @require_POST
 def publish(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
-    school = _school(request, pk)
+    school = school_planned_for(request.user, pk=pk)
     start = _monday(monday)
     version = roster_publish(
         actor=request.user, school=school, start=start, end=start + dt.timedelta(days=6)
@@ -228,26 +154,18 @@ def publish(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = access.get_or_404(
-        request.user, "read", RosterRun.objects.select_related("unit", "region"), pk=pk
-    )
-    shifts = Shift.objects.filter(pk__in={u["shift"] for u in run.unfilled}).select_related(
-        "post__school__unit"
-    )
-    by_pk = {s.pk: s for s in shifts}
-    unfilled = []
-    for item in run.unfilled:
-        reason, suggestion = explain_text(item)
-        unfilled.append(
-            {
-                "shift": by_pk.get(item["shift"]),
-                "group": GROUP_LABELS.get(item["group"], item["group"]),
-                "missing": item["missing"],
-                "reason": reason,
-                "suggestion": suggestion,
-            }
-        )
-    school = getattr(run.unit, "school", None) if run.unit else None
+    report = roster_run_report_for(request.user, pk=pk)
+    run = report.run
+    unfilled = [
+        {
+            "shift": slot.shift,
+            "group": GROUP_LABELS.get(slot.group, slot.group),
+            "missing": slot.missing,
+            "reason": slot.reason_text,
+            "suggestion": slot.suggestion_text,
+        }
+        for slot in report.unfilled
+    ]
     return render(
         request,
         "roster/lead/run.html",
@@ -255,7 +173,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "unfilled": unfilled,
             "gap_percent": None if run.gap is None else run.gap * 100,
-            "school": school,
+            "school": report.school,
             "monday": week_bounds(run.start)[0],
         },
     )
@@ -264,31 +182,27 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def shift_lead(request: HttpRequest, pk: int) -> HttpResponse:
     """One cell of the grid: who is on it, who left, who signed up, and who could step in."""
-    shift = _shift(request, pk)
-    assignments = list(
-        Assignment.objects.filter(shift=shift).select_related("person").order_by("-dropped_at")
-    )
-    needed = open_groups(shift)
-    candidates = candidates_for(shift=shift, actor=request.user) if needed else []
+    shift = planned_shift_for(request.user, pk=pk)
+    people = shift_roster(request.user, shift=shift)
     ranked = [
         {
-            "group": g,
-            "label": GROUP_LABELS.get(g, g),
-            "missing": n,
-            "people": rank_substitutes(candidates, group=g)[:15],
+            "group": g.group,
+            "label": GROUP_LABELS.get(g.group, g.group),
+            "missing": g.missing,
+            "people": g.people,
         }
-        for g, n in sorted(needed.items())
+        for g in people.substitutes
     ]
     return render(
         request,
         "roster/lead/shift.html",
         {
             "shift": shift,
-            "live": [a for a in assignments if a.dropped_at is None],
-            "dropped": [a for a in assignments if a.dropped_at is not None],
-            "signups": shift.signups.filter(withdrawn_at__isnull=True).select_related("person"),
+            "live": people.live,
+            "dropped": people.dropped,
+            "signups": people.signups,
             "ranked": ranked,
-            "has_drops": any(a.dropped_at is not None for a in assignments),
+            "has_drops": bool(people.dropped),
             "drop_form": DropForm(),
             "monday": week_bounds(shift.day)[0],
         },
@@ -298,13 +212,11 @@ def shift_lead(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    shift = _shift(request, pk)
+    shift = planned_shift_for(request.user, pk=pk)
     form = PickForm(request.POST)
     if not form.is_valid():
         raise Http404
-    person = access.get_or_404(
-        request.user, "read", Person.objects.select_related("user"), pk=form.cleaned_data["person"]
-    )
+    person = person_for_roster(request.user, pk=form.cleaned_data["person"])
     substitute = form.cleaned_data["substitute"]
     try:
         assignment_add(
@@ -324,7 +236,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def drop(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _assignment(request, pk)
+    assignment = assignment_for(request.user, pk=pk)
     form = DropForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the member is taken off the shift."))
@@ -346,7 +258,7 @@ def drop(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def lock(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = _assignment(request, pk)
+    assignment = assignment_for(request.user, pk=pk)
     try:
         assignment_lock(
             actor=request.user, assignment=assignment, locked=request.POST.get("locked") == "1"
@@ -360,17 +272,12 @@ def lock(request: HttpRequest, pk: int) -> HttpResponse:
 def swap_list(request: HttpRequest) -> HttpResponse:
     if not access.allowed(request.user, "write", Shift):
         raise Http404
-    swaps = swaps_for_lead(request.user)
     return render(
         request,
         "roster/lead/swaps.html",
         {
-            "pending": swaps.filter(status=SwapRequest.Status.PENDING).order_by(
-                "assignment__shift__starts_at"
-            ),
-            "decided": swaps.exclude(status=SwapRequest.Status.PENDING).order_by("-decided_at")[
-                :30
-            ],
+            "pending": swaps_pending_for_lead(request.user),
+            "decided": swaps_decided_for_lead(request.user),
         },
     )
 
@@ -378,9 +285,7 @@ def swap_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def swap_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    swap = swaps_for_lead(request.user).filter(pk=pk).first()
-    if swap is None:
-        raise Http404
+    swap = swap_to_decide_for(request.user, pk=pk)
     approve = request.POST.get("decision") == "approve"
     try:
         swap_decide(actor=request.user, swap=swap, approve=approve)
@@ -396,21 +301,14 @@ def swap_decision(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def swap_ask(request: HttpRequest, pk: int) -> HttpResponse:
     """A member asks that a colleague of the same school and force group take their shift."""
-    person = person_of(request.user)
-    if person is None:
-        raise Http404
-    assignment = access.get_or_404(
-        request.user,
-        "read",
-        Assignment.objects.filter(person=person, dropped_at__isnull=True).select_related(
-            "shift__post__school__unit__region", "person"
-        ),
-        pk=pk,
-    )
+    assignment = own_assignment_for(request.user, pk=pk)
     colleagues = swap_colleagues(assignment)
     form = SwapForm(request.POST or None, choices=[(c.person_id, c.name) for c in colleagues])
+    colleague = None
     if request.method == "POST" and form.is_valid():
-        colleague = Person.objects.get(pk=form.cleaned_data["colleague"])
+        # The form offers only these colleagues, so the one chosen is among them.
+        colleague = colleague_for_swap(colleagues=colleagues, pk=form.cleaned_data["colleague"])
+    if colleague is not None:
         try:
             swap_request(
                 actor=request.user,
@@ -423,11 +321,13 @@ def swap_ask(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your request was sent to the school lead for approval."))
             return redirect("roster:my_shifts")
-    pending = SwapRequest.objects.filter(
-        assignment=assignment, status=SwapRequest.Status.PENDING
-    ).first()
     return render(
         request,
         "roster/lead/swap_ask.html",
-        {"assignment": assignment, "form": form, "colleagues": colleagues, "pending": pending},
+        {
+            "assignment": assignment,
+            "form": form,
+            "colleagues": colleagues,
+            "pending": swap_pending_on(assignment=assignment),
+        },
     )

@@ -9,14 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from django.utils import timezone
 
 from huxue.calendar.selectors import terms_for_region
-from huxue.core import rulesets
-from huxue.orgs.models import Region
 from huxue.people.models import Person
-from huxue.roster.models import Availability, AvailabilityException, CityRules, Shift
-
-
-def rules_for(region: Region) -> CityRules:  # the demo history's, until it reads rulesets
-    return rulesets.nearest(CityRules, region)
+from huxue.roster.models import Availability, AvailabilityException, Shift
 
 
 def week_bounds(day: dt.date) -> tuple[dt.date, dt.date]:

@@ -12,16 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.roster.forms import AvailabilityForm, ExceptionForm
 from huxue.roster.ical import feed_ics
-from huxue.roster.models import SignUp
 from huxue.roster.selectors import (
     assignments_of,
+    availability_of,
     feed_by_token,
+    member_for,
     open_shifts,
-    person_of,
     shift_for,
     signup_for,
     signups_of,
@@ -37,16 +36,13 @@ from huxue.roster.services import (
 
 
 def _member(request: HttpRequest) -> Person:
-    person = person_of(request.user)
-    if person is None or not access.allowed(request.user, "write", SignUp):
-        raise Http404
-    return person
+    return member_for(request.user)  # a member is whoever may sign up
 
 
 @login_required
 def my_shifts(request: HttpRequest) -> HttpResponse:
     person = _member(request)
-    signups = list(signups_of(request.user, person))
+    signups = list(signups_of(request.user, person=person))
     assignments = list(assignments_of(person, since=timezone.now()))
     taken = {s.shift_id for s in signups} | {a.shift_id for a in assignments}
     feed = getattr(person, "calendar_feed", None)
@@ -57,7 +53,9 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             "person": person,
             "assignments": assignments,
             "signups": [(s, withdraw_deadline(s.shift)) for s in signups],
-            "open_shifts": [s for s in open_shifts(request.user, person) if s.pk not in taken],
+            "open_shifts": [
+                s for s in open_shifts(request.user, person=person) if s.pk not in taken
+            ],
             "feed_url": request.build_absolute_uri(reverse("roster:ical", args=[feed.token]))
             if feed
             else "",
@@ -98,7 +96,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def availability(request: HttpRequest) -> HttpResponse:
     person = _member(request)
-    current = [(a.weekday, a.start, a.end) for a in person.availability.all()]
+    own = availability_of(person=person)
+    current = [(a.weekday, a.start, a.end) for a in own.windows]
     form = AvailabilityForm(request.POST or None, initial_windows=current)
     exception_form = ExceptionForm(prefix="x")
     if request.method == "POST" and form.is_valid():
@@ -113,7 +112,7 @@ def availability(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "exception_form": exception_form,
-            "exceptions": person.availability_exceptions.filter(day__gte=timezone.localdate()),
+            "exceptions": own.exceptions,
         },
     )
 
@@ -149,7 +148,7 @@ def feed_issue(request: HttpRequest) -> HttpResponse:
 
 
 def ical(request: HttpRequest, token: str) -> HttpResponse:
-    feed = feed_by_token(token)
+    feed = feed_by_token(token=token)
     if feed is None:
         raise Http404
     body = feed_ics(assignments_of(feed.person), title=_("My guard duty"))

@@ -31,8 +31,9 @@ window starts). A few rostered members do not come; a few people come without be
 (walk-ins, flagged); a few check-ins arrive late from an offline phone (flagged). Flags are set
 by the product's own rule (``huxue.duty.rules.judge``).
 
-Rows are inserted with ``executemany`` and explicit ids (then the id sequences are reset), one
-transaction: bulk_create would spend most of a minute preparing values.
+Rows are written with ``bulk_create`` at the end, in one transaction, under ids handed out as they
+are made (a check-in names its shift and assignment before either is written); then the id
+sequences are reset.
 """
 
 from __future__ import annotations
@@ -42,10 +43,11 @@ import functools
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -55,17 +57,27 @@ from django.utils import timezone
 from huxue.calendar.models import Closure
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates, terms_for_region
 from huxue.calendar.services import closure_create
+from huxue.core import rulesets
 from huxue.core.geo import distance_m, offset
 from huxue.demo import data
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import Window, duty_rules_for, judge, radius_m
+from huxue.duty.rules import Window, judge, radius_m
 from huxue.orgs.models import Membership, Region, Unit
 from huxue.orgs.roles import Role
 from huxue.people.forces import GROUP_OF, ForceGroup, ForceType
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
-from huxue.roster.models import Assignment, Availability, RosterRun, RosterVersion, Shift, SignUp
-from huxue.roster.rules import rules_for
+from huxue.roster.models import (
+    Assignment,
+    Availability,
+    CityRules,
+    RosterRun,
+    RosterVersion,
+    Shift,
+    SignUp,
+)
+
+M = TypeVar("M", bound=models.Model)
 
 PERSON_TIMES = 169_600  # 群防群治工作出动人员169600人次 (the source)
 HISTORY_START = dt.date(2019, 1, 1)
@@ -277,8 +289,8 @@ class _Simulation:
         self.seed = seed
         self.region = region
         self.period = period
-        self.cap = rules_for(region).shifts_per_member_week
-        self.rules: DutyRules = duty_rules_for(region)
+        self.cap = rulesets.nearest(CityRules, region).shifts_per_member_week
+        self.rules: DutyRules = rulesets.nearest(DutyRules, region)
         self.monday = period.start
 
     # loading ---------------------------------------------------------------------------------
@@ -567,88 +579,47 @@ class _Simulation:
 # --- writing ---------------------------------------------------------------------------------
 
 
-class _Table:
-    """Rows of one model, inserted with executemany under explicit ids. Fields not named get
-    their default (or NULL), so a field added to the model later does not break the build."""
+BATCH = 2_000  # rows per INSERT where the database takes that many (SQLite: fewer, by its limit)
 
-    def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
+
+@contextmanager
+def _as_written(model: type[models.Model]) -> Iterator[None]:
+    """Let the rows keep the times they were given: the history is backdated, and auto_now
+    (auto_now_add) would stamp them with today."""
+    stamped = [
+        (f, f.auto_now, f.auto_now_add)
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.DateField) and (f.auto_now or f.auto_now_add)
+    ]
+    for f, _now, _add in stamped:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, now, add in stamped:
+            f.auto_now, f.auto_now_add = now, add
+
+
+class _Rows(Generic[M]):
+    """New rows of one model, kept until ``flush`` writes them with bulk_create. Each gets its
+    id when it is added, after the table's highest, so the rows made later can refer to it."""
+
+    def __init__(self, model: type[M]) -> None:
         self.model = model
-        found = [model._meta.get_field(n) for n in ("id", *names)]
-        named = [f for f in found if isinstance(f, models.Field)]
-        self.defaults: list[Any] = []
-        rest: list[models.Field[Any, Any]] = []
-        for f in model._meta.concrete_fields:
-            if f in named:
-                continue
-            if f.has_default():
-                if callable(f.default):
-                    raise TypeError(f"{model.__name__}.{f.name}: name it, its default is computed")
-                self.defaults.append(f.get_default())
-            elif f.null:
-                self.defaults.append(None)
-            else:
-                raise TypeError(f"{model.__name__}.{f.name} needs a value")
-            rest.append(f)
-        self.fields = named + rest
-        self.columns = [str(f.column) for f in self.fields]
-        adapters = [self._adapter(f) for f in self.fields]
-        self.adapt = [(i, prep) for i, prep in enumerate(adapters) if prep is not None]
-        self.rows: list[tuple[Any, ...]] = []
+        self.objs: list[M] = []
         self.next_id = (model._default_manager.aggregate(m=Max("id"))["m"] or 0) + 1
 
-    @staticmethod
-    def _adapter(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-        """How a value goes to the database, without the field's per-value overhead (which was
-        most of the build's time). Datetimes are kept as naive UTC here: SQLite takes them as
-        they are (Django's adapter writes the same text the field would), PostgreSQL gets them
-        marked UTC. Times go as text to SQLite; JSON always through the field."""
-        if isinstance(f, models.JSONField):
-            done: dict[int, tuple[Any, Any]] = {}
-
-            def json(v: Any) -> Any:
-                hit = done.get(id(v))
-                if hit is None or hit[0] is not v:
-                    hit = done[id(v)] = (v, f.get_db_prep_save(v, connection))
-                return hit[1]
-
-            return json
-        if isinstance(f, models.DateTimeField):
-            if connection.vendor == "sqlite":
-                return None
-            return lambda v: v.replace(tzinfo=dt.UTC)
-        if isinstance(f, models.TimeField) and connection.vendor == "sqlite":
-            return str
-        return None
-
-    def add(self, *values: Any) -> int:
+    def add(self, **values: Any) -> int:
         pk = self.next_id
         self.next_id += 1
-        if self.adapt:
-            row = [pk, *values, *self.defaults]
-            for i, prep in self.adapt:
-                if row[i] is not None:
-                    row[i] = prep(row[i])
-            self.rows.append(tuple(row))
-        else:
-            self.rows.append((pk, *values, *self.defaults))
+        self.objs.append(self.model(id=pk, **values))
         return pk
 
     def flush(self) -> int:
-        """Insert the rows with executemany: one prepared statement, run per row (measured
-        faster than many rows to a statement, on SQLite and on PostgreSQL alike)."""
-        if not self.rows:
-            return 0
-        quote = connection.ops.quote_name
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608  (names from the model)
-            quote(self.model._meta.db_table),
-            ", ".join(quote(c) for c in self.columns),
-            ", ".join(["%s"] * len(self.columns)),
-        )
-        with connection.cursor() as cursor:
-            for start in range(0, len(self.rows), 20_000):
-                cursor.executemany(sql, self.rows[start : start + 20_000])
-        written = len(self.rows)
-        self.rows = []
+        with _as_written(self.model):
+            self.model._default_manager.bulk_create(self.objs, batch_size=BATCH)
+        written = len(self.objs)
+        self.objs = []
         return written
 
 
@@ -659,8 +630,8 @@ def _local(day: dt.date, at: dt.time) -> dt.datetime:
 
 @functools.lru_cache(maxsize=65_536)
 def _utc(day: dt.date, at: dt.time) -> dt.datetime:
-    """The same moment as naive UTC, the form the rows are written in."""
-    return _local(day, at).astimezone(dt.UTC).replace(tzinfo=None)
+    """The same moment in UTC, the form the rows are written in."""
+    return _local(day, at).astimezone(dt.UTC)
 
 
 def _near(lat: float, lon: float, metres: float, rng: random.Random) -> tuple[Decimal, Decimal]:
@@ -673,100 +644,12 @@ class _Writer:
     def __init__(self, sim: _Simulation) -> None:
         self.sim = sim
         self.rng = random.Random(f"huxue-demo:{sim.seed}:{sim.period.stream}:records")
-        self.shifts = _Table(
-            Shift,
-            [
-                "post",
-                "day",
-                "start",
-                "end",
-                "starts_at",
-                "ends_at",
-                "requirements",
-                "cancelled_at",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        self.runs = _Table(
-            RosterRun,
-            [
-                "created_by",
-                "unit",
-                "region",
-                "start",
-                "end",
-                "seed",
-                "status",
-                "slots",
-                "filled",
-                "objective",
-                "bound",
-                "gap",
-                "optimal",
-                "wall_s",
-                "unfilled",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        self.assignments = _Table(
-            Assignment,
-            [
-                "shift",
-                "person",
-                "group",
-                "source",
-                "locked",
-                "run",
-                "dropped_at",
-                "drop_reason",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        self.signups = _Table(
-            SignUp, ["person", "shift", "withdrawn_at", "created_at", "updated_at"]
-        )
-        self.versions = _Table(
-            RosterVersion,
-            ["school", "start", "end", "version", "published_at", "published_by", "snapshot"],
-        )
-        self.checkins = _Table(
-            CheckIn,
-            [
-                "person",
-                "post",
-                "shift",
-                "assignment",
-                "group",
-                "force_type",
-                "day",
-                "method",
-                "at",
-                "server_at",
-                "device_at",
-                "latitude",
-                "longitude",
-                "accuracy_m",
-                "distance_m",
-                "is_late",
-                "is_outside",
-                "is_walkin",
-                "is_delayed",
-                "recorded_by",
-                "checked_out_at",
-                "checkout_server_at",
-                "checkout_device_at",
-                "checkout_latitude",
-                "checkout_longitude",
-                "checkout_accuracy_m",
-                "checkout_distance_m",
-                "checkout_method",
-                "voided_at",
-                "void_reason",
-            ],
-        )
+        self.shifts = _Rows(Shift)
+        self.runs = _Rows(RosterRun)
+        self.assignments = _Rows(Assignment)
+        self.signups = _Rows(SignUp)
+        self.versions = _Rows(RosterVersion)
+        self.checkins = _Rows(CheckIn)
         self.leads = self._leads()
         self.geometry = {
             p.pk: (float(p.latitude), float(p.longitude), radius_m(sim.rules, p.geofence_m))
@@ -825,39 +708,32 @@ class _Writer:
         slots = sum(sum(sim.requirements[pw.post].values()) for _day, pw in windows)
         rostered = sum(d.rostered for key in windows for d in by_window.get(key, ()))
         run = self.runs.add(
-            None,
-            None,
-            sim.region.pk,
-            monday,
-            end,
-            sim.seed,
-            RosterRun.Status.PUBLISHED,
-            slots,
-            rostered,
-            None,
-            None,
-            None,
-            False,
-            0.0,  # no solver timing is made up for the past
-            [],
-            solved,
-            published,
+            region_id=sim.region.pk,
+            start=monday,
+            end=end,
+            seed=sim.seed,
+            status=RosterRun.Status.PUBLISHED,
+            slots=slots,
+            filled=rostered,
+            wall_s=0.0,  # no solver timing is made up for the past
+            unfilled=[],
+            created_at=solved,
+            updated_at=published,
         )
         snapshots: dict[int, list[list[Any]]] = defaultdict(list)
         for day, pw in sorted(windows, key=lambda k: (k[0], k[1].start, k[1].post)):
             post = sim.posts[pw.post]
             starts_at, ends_at = _utc(day, pw.start), _utc(day, pw.end)
             shift = self.shifts.add(
-                post.pk,
-                day,
-                pw.start,
-                pw.end,
-                starts_at,
-                ends_at,
-                sim.requirements[pw.post],
-                None,
-                solved,
-                solved,
+                post_id=post.pk,
+                day=day,
+                start=pw.start,
+                end=pw.end,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                requirements=sim.requirements[pw.post],
+                created_at=solved,
+                updated_at=solved,
             )
             for duty in by_window.get((day, pw), ()):
                 assignment = None
@@ -866,15 +742,33 @@ class _Writer:
                     if rng.random() < SIGNED_UP.get(duty.group, 0.0):
                         source = Assignment.Source.SIGNUP
                         signed = solved - dt.timedelta(hours=rng.randint(4, 72))
-                        self.signups.add(duty.member, shift, None, signed, signed)
+                        self.signups.add(
+                            person_id=duty.member,
+                            shift_id=shift,
+                            created_at=signed,
+                            updated_at=signed,
+                        )
                     assignment = self.assignments.add(
-                        shift, duty.member, duty.group, source, False, run, None, "", solved, solved
+                        shift_id=shift,
+                        person_id=duty.member,
+                        group=duty.group,
+                        source=source,
+                        run_id=run,
+                        created_at=solved,
+                        updated_at=solved,
                     )
                     snapshots[post.school_id].append([shift, duty.member, duty.group])
                 if duty.present and day < sim.period.checkins_before:
                     self._checkin(duty, post, shift, assignment, starts_at, ends_at)
         for school in sorted(snapshots):
-            self.versions.add(school, monday, end, 1, published, None, sorted(snapshots[school]))
+            self.versions.add(
+                school_id=school,
+                start=monday,
+                end=end,
+                version=1,
+                published_at=published,
+                snapshot=sorted(snapshots[school]),
+            )
 
     def _method(self, day: dt.date) -> str:
         qr, gps, _rollcall = METHODS.get(day.year, METHODS_NOW)
@@ -963,36 +857,34 @@ class _Writer:
         if delayed:  # the phone was offline: its check-out reached the server with the check-in
             out_server = max(out_server, server_at + dt.timedelta(seconds=int(rng.random() * 30)))
         self.checkins.add(
-            duty.member,
-            post.pk,
-            shift,
-            assignment,
-            member.group,
-            member.force_type,
-            duty.day,
-            method,
-            at,
-            server_at,
-            device_at,
-            lat,
-            lon,
-            accuracy,
-            distance,
-            verdict.late,
-            verdict.outside,
-            verdict.walkin,
-            verdict.delayed,
-            recorded_by,
-            out_at,
-            out_server,
-            out_device,
-            out_lat,
-            out_lon,
-            out_accuracy,
-            out_distance,
-            out_method,
-            None,
-            "",
+            person_id=duty.member,
+            post_id=post.pk,
+            shift_id=shift,
+            assignment_id=assignment,
+            group=member.group,
+            force_type=member.force_type,
+            day=duty.day,
+            method=method,
+            at=at,
+            server_at=server_at,
+            device_at=device_at,
+            latitude=lat,
+            longitude=lon,
+            accuracy_m=accuracy,
+            distance_m=distance,
+            is_late=verdict.late,
+            is_outside=verdict.outside,
+            is_walkin=verdict.walkin,
+            is_delayed=verdict.delayed,
+            recorded_by_id=recorded_by,
+            checked_out_at=out_at,
+            checkout_server_at=out_server,
+            checkout_device_at=out_device,
+            checkout_latitude=out_lat,
+            checkout_longitude=out_lon,
+            checkout_accuracy_m=out_accuracy,
+            checkout_distance_m=out_distance,
+            checkout_method=out_method,
         )
 
 

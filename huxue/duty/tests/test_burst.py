@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from huxue.duty import loadkit
+from bench import loadkit
 
 BURST = 1000
 TWINS = 300
 KILL_BURST = 600
 KILL_AT = (100, 175, 250, 325, 400)  # answers received before each SIGKILL
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

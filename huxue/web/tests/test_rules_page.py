@@ -3,11 +3,10 @@ and the audit line of a change."""
 
 from __future__ import annotations
 
+from huxue.core import rulesets
 from huxue.core.models import AuditEvent
 from huxue.duty.models import DutyRules
-from huxue.duty.rules import duty_rules_for
 from huxue.roster.models import CityRules
-from huxue.roster.rules import rules_for
 
 DUTY = {
     "duty-geofence_m": "200",
@@ -30,7 +29,7 @@ def test_bureau_sets_duty_rules_for_the_city_and_districts_inherit(city, login):
     assert response.status_code == 302
     saved = DutyRules.objects.get(region=city.city)
     assert saved.geofence_mode == "refuse" and saved.max_delay_hours == 12
-    assert duty_rules_for(city.xinxing).pk == saved.pk  # the district inherits
+    assert rulesets.nearest(DutyRules, city.xinxing).pk == saved.pk  # the district inherits
     event = AuditEvent.objects.filter(action="duty.rules.save").get()
     assert event.detail["changed"]["max_delay_hours"] == [24, 12]
     district = client.get("/rules/?region=230902")
@@ -62,7 +61,7 @@ def test_education_sets_rostering_caps_but_only_reads_duty_rules(city, login):
         client.post("/rules/", {"region": "230900", "section": "roster", **roster}).status_code
         == 302
     )
-    assert rules_for(city.xinxing).shifts_per_member_week == 2
+    assert rulesets.nearest(CityRules, city.xinxing).shifts_per_member_week == 2
     assert CityRules.objects.count() == 1
     refused = client.post("/rules/", {"region": "230900", "section": "duty", **DUTY})
     assert refused.status_code == 404

@@ -1,9 +1,10 @@
 """The site's URLs plus a bare view for bench/checkin.py; never routed in production.
 
-Selected with ``HUXUE_URLCONF=config.bench_urls`` (only bench/ and the burst tests set it). The bare
-view is the floor the check-in endpoint is measured against: the same server, middleware and
-database, and exactly one INSERT — no authentication, validation or rules. Its table,
-``bench_insert``, exists only in databases made by ``manage.py duty_loadseed``.
+Selected with ``HUXUE_URLCONF=bench.urls`` (bench/loadkit.py sets it for its gunicorn, with the
+project root on PYTHONPATH). The bare view is the floor the check-in endpoint is measured
+against: the same server, middleware and database, and exactly one INSERT — no authentication,
+validation or rules. Its table, ``bench_insert``, exists only in databases seeded by
+``python -m bench.seed``.
 """
 
 from __future__ import annotations

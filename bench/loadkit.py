@@ -1,12 +1,12 @@
 """A harness for load runs of the check-in endpoint: a fresh database, a real gunicorn on loopback,
-and a pool of client threads. Used by huxue/duty/tests/test_burst.py and bench/checkin.py.
+and a pool of client threads. Used by bench/checkin.py and huxue/duty/tests/test_burst.py.
 
 Everything runs in subprocesses with the database named in their environment, so this module
 imports no Django: the caller's own settings and database are never touched. The steps:
 
     db = fresh_database("sqlite")                 # or "postgresql" (a new huxue_burst_* database)
-    migrate(db); seeded = seed(db, members=1000)  # manage.py migrate, manage.py duty_loadseed
-    with Server(db) as server:                    # gunicorn config.wsgi, 2 sync workers
+    migrate(db); seeded = seed(db, members=1000)  # manage.py migrate, python -m bench.seed
+    with Server(db) as server:                    # gunicorn config.wsgi with bench.urls, 2 workers
         replies = burst(server.port, [checkin_call(seeded, m, key) for m ...])
     db.drop()
 
@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 CHECKIN_PATH = "/api/v1/checkins/"
 BARE_PATH = "/bench/insert/"
 DB_PREFIX = "huxue_burst_"
@@ -71,17 +71,6 @@ class Database:
 
         with psycopg.connect(self.url) as con:
             return con.execute(sql.encode(), tuple(params)).fetchall()
-
-    def backend_pids(self) -> list[int]:
-        """The PostgreSQL server processes connected to this database, when the server runs on
-        this machine (their CPU time is read from /proc), except the one asking."""
-        if self.vendor != "postgresql":
-            return []
-        rows = self.query(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [self.name],
-        )
-        return [pid for (pid,) in rows if Path(f"/proc/{pid}").exists()]
 
     def drop(self) -> None:
         if self.vendor == "postgresql":
@@ -138,13 +127,15 @@ def suite_database() -> Database:
 
 def child_env(db: Database, *, debug: bool = False) -> dict[str, str]:
     """The environment of every subprocess: the same secrets (var/dev-secrets.json under the same
-    HUXUE_VAR_DIR), the throwaway database, the bench URLs, no DEBUG unless asked."""
+    HUXUE_VAR_DIR), the throwaway database, the bench URLs (``bench`` importable from the project
+    root, which the installed package does not include), no DEBUG unless asked."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=db.url,
         DJANGO_SETTINGS_MODULE="config.settings",
         HUXUE_ENV="development",
-        HUXUE_URLCONF="config.bench_urls",
+        HUXUE_URLCONF="bench.urls",
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
         DEBUG="1" if debug else "0",
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
@@ -152,9 +143,10 @@ def child_env(db: Database, *, debug: bool = False) -> dict[str, str]:
     return env
 
 
-def manage(db: Database, *args: str) -> str:
+def run(db: Database, *args: str) -> str:
+    """Run ``python <args>`` in the project root against the throwaway database."""
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=child_env(db),
         capture_output=True,
@@ -162,12 +154,12 @@ def manage(db: Database, *args: str) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise LoadError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise LoadError(f"python {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
 
 
 def migrate(db: Database) -> None:
-    manage(db, "migrate", "--noinput", "-v0")
+    run(db, "manage.py", "migrate", "--noinput", "-v0")
 
 
 @dataclass(frozen=True)
@@ -188,7 +180,7 @@ class Seeded:
 
 def seed(db: Database, *, members: int) -> Seeded:
     out = db.workdir / "seed.json"
-    manage(db, "duty_loadseed", "--members", str(members), "--out", str(out))
+    run(db, "-m", "bench.seed", "--members", str(members), "--out", str(out))
     raw = json.loads(out.read_text())
     return Seeded(
         post=raw["post"],
@@ -197,35 +189,6 @@ def seed(db: Database, *, members: int) -> Seeded:
         longitude=raw["longitude"],
         members=[Member(**m) for m in raw["members"]],
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) a process has used so far; 0 when it is gone or /proc
-    cannot be read (not Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """CPU time used between ``start`` and ``stop`` by a set of processes that may change in
-    between (``pids`` is asked at both ends): a process that appears is counted from its own
-    start, one that ends before ``stop`` is lost. For reading where a benchmark's time goes."""
-
-    def __init__(self, pids: Callable[[], Iterable[int]]) -> None:
-        self.pids = pids
-        self.at_start: dict[int, float] = {}
-        self.seconds = 0.0
-
-    def start(self) -> None:
-        self.at_start = {pid: cpu_seconds(pid) for pid in self.pids()}
-
-    def stop(self) -> float:
-        used = sum(cpu_seconds(pid) - self.at_start.get(pid, 0.0) for pid in self.pids())
-        self.seconds += used
-        return used
 
 
 def free_port() -> int:
@@ -317,10 +280,6 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         return children_of(self.proc.pid) if self.proc is not None else []
-
-    def pids(self) -> list[int]:
-        """gunicorn's master and its workers."""
-        return [self.proc.pid, *self.worker_pids()] if self.proc is not None else []
 
     def wait_for_workers(self, timeout: float = 60) -> list[int]:
         deadline = time.monotonic() + timeout

@@ -1,35 +1,22 @@
-"""Seed a throwaway database for load runs (huxue.duty.loadkit): one post open for duty now and
-many members on its roster, each with an API token; writes the tokens as JSON to a file.
+"""Seed a throwaway database for load runs (bench/loadkit.py): one post open for duty now and
+many members on its roster, each with an API token; writes the tokens as JSON to a file. It also
+creates the ``bench_insert`` table the bare view (bench/urls.py) writes to.
 
-Never run it on a real database: it is meant for the fresh databases loadkit makes (it also
-creates the ``bench_insert`` table the bare bench view writes to).
+    DATABASE_URL=... python -m bench.seed --members 1000 --out seed.json   # from the project root
+
+Never run it on a real database: it is meant for the fresh databases loadkit makes.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
+import os
 import random
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
-from django.db import connection, transaction
-from django.utils import timezone
-from rest_framework.authtoken.models import Token
-
-from huxue.orgs.models import Membership, Unit, User
-from huxue.orgs.roles import Role
-from huxue.orgs.services import region_create, unit_create
-from huxue.people.forces import ForceType
-from huxue.people.models import Person
-from huxue.people.services import id_index_of, phone_index_of
-from huxue.posts.models import School
-from huxue.posts.services import parse_windows, post_create, school_create
-from huxue.roster.models import Assignment, Shift
-from huxue.testing import make_id_number, make_phone
 
 LATITUDE = Decimal("45.771000")
 LONGITUDE = Decimal("131.003000")
@@ -44,37 +31,32 @@ BENCH_TABLE = {
 }
 
 
-class Command(BaseCommand):
-    help = "Seeds a throwaway database for load tests and benchmarks (members with API tokens)."
-
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--members", type=int, default=1000)
-        parser.add_argument("--out", required=True, help="Where to write the tokens (JSON).")
-        parser.add_argument("--seed", type=int, default=4)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        with transaction.atomic():
-            rng = random.Random(options["seed"])  # noqa: S311  (synthetic people, not secrets)
-            seeded = seed(options["members"], rng=rng)
-            with connection.cursor() as cursor:
-                cursor.execute(BENCH_TABLE[connection.vendor])
-        # Planner statistics, as a database in use has them (autovacuum keeps PostgreSQL's);
-        # without them a fresh database's plans guess every table holds a row or two.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        Path(options["out"]).write_text(json.dumps(seeded))
-        self.stdout.write(f"seeded {len(seeded['members'])} members")
-
-
 def _open_now() -> tuple[dt.date, dt.datetime, dt.datetime]:
     """A window that opened three minutes ago and closes in an hour. Near midnight its end's
     wall-clock time is the next day's (only starts_at/ends_at decide a check-in)."""
+    from django.utils import timezone
+
     now = timezone.localtime()
     starts_at = (now - dt.timedelta(minutes=3)).replace(second=0, microsecond=0)
     return starts_at.date(), starts_at, starts_at + dt.timedelta(minutes=63)
 
 
 def seed(members: int, *, rng: random.Random) -> dict[str, Any]:
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from huxue.orgs.models import Membership, Unit, User
+    from huxue.orgs.roles import Role
+    from huxue.orgs.services import region_create, unit_create
+    from huxue.people.forces import ForceType
+    from huxue.people.models import Person
+    from huxue.people.services import id_index_of, phone_index_of
+    from huxue.posts.models import School
+    from huxue.posts.services import parse_windows, post_create, school_create
+    from huxue.roster.models import Assignment, Shift
+    from huxue.testing import make_id_number, make_phone
+
     city = region_create(code="230900", name="七台河市")
     bureau = unit_create(kind=Unit.Kind.BUREAU, name="七台河市公安局", region=city)
     station = unit_create(kind=Unit.Kind.STATION, name="新兴派出所", region=city, parent=bureau)
@@ -160,3 +142,32 @@ def seed(members: int, *, rng: random.Random) -> dict[str, Any]:
             for t, u, p in zip(tokens, users, people, strict=True)
         ],
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--out", required=True, help="Where to write the tokens (JSON).")
+    parser.add_argument("--seed", type=int, default=4)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        rng = random.Random(args.seed)
+        seeded = seed(args.members, rng=rng)
+        with connection.cursor() as cursor:
+            cursor.execute(BENCH_TABLE[connection.vendor])
+    # Planner statistics, as a database in use has them (autovacuum keeps PostgreSQL's);
+    # without them a fresh database's plans guess every table holds a row or two.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    Path(args.out).write_text(json.dumps(seeded))
+    print(f"seeded {len(seeded['members'])} members")
+
+
+if __name__ == "__main__":
+    main()

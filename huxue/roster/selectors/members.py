@@ -1,0 +1,135 @@
+"""A duty member's own rostering: their record, the shifts open to them, their sign-ups and
+assignments, their availability and calendar feed, and the assignments they may ask to swap."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Model, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from huxue.orgs import access
+from huxue.people.models import Person
+from huxue.roster.models import (
+    Assignment,
+    Availability,
+    AvailabilityException,
+    CalendarFeed,
+    Shift,
+    SignUp,
+)
+from huxue.roster.selectors.shifts import SHIFT_PLACE, shifts_visible_to
+from huxue.roster.swaps import Candidate
+
+
+def person_of(user: Any) -> Person | None:
+    """The member record linked to this login, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user, voided_at__isnull=True).select_related("unit").first()
+
+
+def member_for(user: Any, *, action: str = "write", model: type[Model] = SignUp) -> Person:
+    """The member record behind the login, for the member's own pages and endpoints.
+
+    404 when there is none, or when no role of the login may `action` records of `model`: by
+    default a member is whoever may sign up.
+    """
+    person = person_of(user)
+    if person is None or not access.allowed(user, action, model):
+        raise Http404
+    return person
+
+
+def open_shifts(user: Any, *, person: Person, days: int = 14) -> QuerySet[Shift]:
+    """Upcoming shifts the member can see that need their force group, with how full they are."""
+    now = timezone.now()
+    return (
+        shifts_visible_to(user)
+        .filter(starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
+        .filter(**{f"requirements__{person.force_group}__gt": 0})
+        .annotate(
+            taken=Count("signups", filter=Q(signups__withdrawn_at__isnull=True), distinct=True),
+        )
+        .order_by("starts_at", "post__name")
+    )
+
+
+def signups_of(user: Any, *, person: Person) -> QuerySet[SignUp]:
+    """The member's live sign-ups for shifts still to come."""
+    return access.filter(
+        user,
+        "read",
+        SignUp.objects.filter(
+            person=person, withdrawn_at__isnull=True, shift__starts_at__gt=timezone.now()
+        )
+        .select_related("shift", "shift__post", "shift__post__school__unit")
+        .order_by("shift__starts_at"),
+    )
+
+
+def assignments_of(person: Person, *, since: dt.datetime | None = None) -> QuerySet[Assignment]:
+    """A member's live assignments (for their own pages and their calendar feed)."""
+    qs = Assignment.objects.filter(
+        person=person, dropped_at__isnull=True, shift__cancelled_at__isnull=True
+    )
+    if since is not None:
+        qs = qs.filter(shift__ends_at__gt=since)
+    return qs.select_related("shift", "shift__post", "shift__post__school__unit").order_by(
+        "shift__starts_at"
+    )
+
+
+@dataclass(frozen=True)
+class MemberAvailability:
+    windows: QuerySet[Availability]  # the weekly pattern, by weekday and time
+    exceptions: QuerySet[AvailabilityException]  # from today on
+
+
+def availability_of(*, person: Person) -> MemberAvailability:
+    """The member's weekly availability and the coming days on which it does not hold."""
+    return MemberAvailability(
+        windows=Availability.objects.filter(person=person).order_by("weekday", "start"),
+        exceptions=AvailabilityException.objects.filter(
+            person=person, day__gte=timezone.localdate()
+        ),
+    )
+
+
+def feed_by_token(*, token: str) -> CalendarFeed | None:
+    """The iCal URL is a capability: whoever holds the token reads that member's shifts."""
+    return (
+        CalendarFeed.objects.filter(token=token, person__voided_at__isnull=True)
+        .select_related("person")
+        .first()
+    )
+
+
+def _own_assignments(person: Person) -> QuerySet[Assignment]:
+    qs = Assignment.objects.filter(person=person, dropped_at__isnull=True)
+    return qs.select_related(f"{SHIFT_PLACE}__region", "person")
+
+
+def own_assignments_of(user: Any) -> QuerySet[Assignment]:
+    """The live assignments of the member behind the login: the shifts they may ask to swap."""
+    person = person_of(user)
+    if person is None:
+        return Assignment.objects.none()
+    return access.filter(user, "read", _own_assignments(person))
+
+
+def own_assignment_for(user: Any, *, pk: int) -> Assignment:
+    person = person_of(user)
+    if person is None:
+        raise Http404
+    return access.get_or_404(user, "read", _own_assignments(person), pk=pk)
+
+
+def colleague_for_swap(*, colleagues: Iterable[Candidate], pk: int) -> Person | None:
+    """The colleague chosen among those offered (``swaps.swap_colleagues``); None if not one."""
+    chosen = next((c for c in colleagues if c.person_id == pk), None)
+    return None if chosen is None else Person.objects.get(pk=chosen.person_id)
