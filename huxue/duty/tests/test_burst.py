@@ -3,7 +3,7 @@ worker killed mid-burst loses no check-in that was answered.
 
 These run against a fresh database of the suite's backend (PostgreSQL when DATABASE_URL names
 one, an SQLite file otherwise), served by gunicorn with 2 sync workers on loopback
-(huxue/duty/loadkit.py); they read the results back with the plain database driver. The assertions are about rows and
+(bench/loadkit.py); they read the results back with the plain database driver. The assertions are about rows and
 answers; only the kill's moment is timed (a few milliseconds after an answer, when the worker is
 busy with the next request), and the test checks that it did cut requests off.
 """
