@@ -117,6 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("HUXUE_SQLITE_TEST_NAME") or None}
+else:
+    # Parameters bound on the server, and psycopg preparing a statement a connection has run
+    # five times (Django turns that off by default for the sake of poolers in transaction mode,
+    # which we do not use): PostgreSQL then plans the check-in's gate read once per connection.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"

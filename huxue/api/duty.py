@@ -1,7 +1,7 @@
 """Check-in and check-out over the API, for the member's phone page and for apps (token auth).
 
 One path: DRF authenticates and checks permissions as on every endpoint, a serializer parses the
-body, one service (``huxue.duty.services.check_in`` / ``check_out``) judges and writes, and the
+body, one service (``huxue.duty.checkin.services.check_in`` / ``check_out``) judges and writes, and the
 view shapes the answer. Every write carries an ``Idempotency-Key`` header made by the client (a
 UUID, at most 64 characters): a retry gets the original answer (with ``Idempotent-Replayed:
 true``), the same key with another body gets 422, and two identical requests racing leave one
@@ -25,9 +25,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from huxue.api.base import FiniteFloatField, ScopedViewSet, id_filter
-from huxue.duty.models import CheckIn
-from huxue.duty.selectors import checkin_for, checkins_visible_to
-from huxue.duty.services import (
+from huxue.duty.checkin.selectors import checkin_for, checkins_visible_to
+from huxue.duty.checkin.services import (
     CheckInRefused,
     KeyReused,
     Position,
@@ -35,6 +34,7 @@ from huxue.duty.services import (
     check_out,
     request_hash,
 )
+from huxue.duty.models import CheckIn
 from huxue.people.models import Person
 
 KEY_MAX = 64

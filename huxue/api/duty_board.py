@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import id_filter
-from huxue.duty.board import STATUSES, BoardRow, board, board_allowed, board_summary
+from huxue.duty.board.selectors import STATUSES, BoardRow, board, board_allowed, board_summary
 from huxue.people.forces import ForceGroup
 
 

@@ -8,7 +8,7 @@ callouts/               GET: your own call-outs (a member) or those in your scop
 callouts/{id}/accept/   POST: as the called member; puts you on the shift's roster
 callouts/{id}/decline/  POST: as the called member
 
-Writes go through ``huxue.duty.services`` and ``huxue.duty.callouts``; who may do what is
+Writes go through ``huxue.duty.checkin.services`` and ``huxue.duty.alerts.services``; who may do what is
 decided there (``shift_for_lead``) on top of ``huxue.orgs.access``.
 """
 
@@ -32,18 +32,17 @@ from rest_framework.views import APIView
 from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import ScopedPrimaryKeyField, ScopedViewSet, id_filter
 from huxue.api.duty import CheckInOutSerializer, payload
-from huxue.duty.alerts import window_text
-from huxue.duty.callouts import (
-    callout_answer,
-    callout_create,
+from huxue.duty.alerts.selectors import (
     callout_of_member,
     callout_url,
     callouts_visible_to,
     shift_for_lead,
     shifts_for_lead,
+    window_text,
 )
+from huxue.duty.alerts.services import callout_answer, callout_create
+from huxue.duty.checkin.services import CheckInRefused, rollcall_mark
 from huxue.duty.models import CallOut, GapAlert
-from huxue.duty.services import CheckInRefused, rollcall_mark
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.people.models import Person

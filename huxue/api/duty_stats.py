@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 
 from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import id_filter
-from huxue.duty import stats
 from huxue.duty.models import CheckIn
+from huxue.duty.stats import selectors as stats
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup, ForceType
 

@@ -142,7 +142,7 @@ class CheckIn(models.Model):
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
     # The phone's Idempotency-Key and a digest of its request, written with the row itself (the
     # check-in's, then the check-out's), so that a retry finds its first answer and a reused key
-    # with another body is refused (huxue.duty.services).
+    # with another body is refused (huxue.duty.checkin.services).
     client_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     request_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     checkout_key = models.CharField(max_length=64, blank=True, default="", editable=False)

@@ -17,13 +17,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
-from huxue.core import audit
+from huxue.core import audit, xlsx
 from huxue.core.validators import normalize_text
 from huxue.imports.columns import (
     FORCE_TYPES,
@@ -48,9 +45,6 @@ from huxue.posts.models import School
 from huxue.posts.selectors import posts_visible_to, schools_visible_to
 from huxue.posts.services import format_windows
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-BOLD = Font(bold=True)
-
 
 def filename(kind: str, what: str = "export") -> str:
     return f"huxue-{kind}-{what}-{timezone.localdate():%Y%m%d}.xlsx"
@@ -59,30 +53,8 @@ def filename(kind: str, what: str = "export") -> str:
 # ---- writing -------------------------------------------------------------------------------
 
 
-def _cell(sheet: Worksheet, value: Any) -> Any:
-    """openpyxl writes text starting with "=" as a formula; keep it text, so that a name such as
-    "=HYPERLINK(…)" typed into a record does not run when the export is opened."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def _write_only(spec: SheetSpec, rows: Iterable[list[Any]]) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(spec.title())
-    header = []
-    for column in spec.columns:
-        cell = WriteOnlyCell(sheet, value=column.label())
-        cell.font = BOLD
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.one_sheet(spec.title(), [column.label() for column in spec.columns], rows)
 
 
 # ---- exports -------------------------------------------------------------------------------
@@ -290,7 +262,7 @@ def template_workbook(*, actor: Any, kind: str) -> bytes:
     example = _example(actor, kind)
     sheet.append([example.get(c.key, "") for c in spec.columns])
     for cell in sheet[2]:
-        cell.font = BOLD
+        cell.font = xlsx.BOLD
     sheet.freeze_panes = "A3"
 
     values = workbook.create_sheet(_("Valid values"))
@@ -303,7 +275,7 @@ def template_workbook(*, actor: Any, kind: str) -> bytes:
         else:
             options = list(column.hints)
         letter = get_column_letter(position)
-        values.cell(row=1, column=position, value=column.label()).font = BOLD
+        values.cell(row=1, column=position, value=column.label()).font = xlsx.BOLD
         for row, option in enumerate(options, start=2):
             values.cell(row=row, column=position, value=option)
         values.column_dimensions[letter].width = 24
@@ -332,17 +304,8 @@ def template_workbook(*, actor: Any, kind: str) -> bytes:
 
 def errors_workbook(job: Any) -> bytes:
     """A job's rejected rows as a sheet, for fixing the file."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Rejected rows"))
-    sheet.append([_("Row"), _("Column"), _("Reason")])
-    for error in job.errors:
-        sheet.append(
-            [
-                error.get("row"),
-                _cell(sheet, error.get("column", "")),
-                _cell(sheet, error.get("message", "")),
-            ]
-        )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = (
+        [error.get("row"), error.get("column", ""), error.get("message", "")]
+        for error in job.errors
+    )
+    return xlsx.one_sheet(_("Rejected rows"), [_("Row"), _("Column"), _("Reason")], rows)

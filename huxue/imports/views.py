@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from huxue.core import xlsx
 from huxue.imports import exports
 from huxue.imports.columns import SPECS
 from huxue.imports.forms import FullExportForm, UploadForm
@@ -19,13 +20,6 @@ from huxue.people.models import Person
 
 KINDS = [k.value for k in ImportJob.Kind]
 SHOWN_ERRORS = 1000
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=exports.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _index(
@@ -105,7 +99,7 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
     found = job_for(request.user, pk=pk)
-    return _xlsx(exports.errors_workbook(found), f"huxue-import-{found.pk}-errors.xlsx")
+    return xlsx.download(exports.errors_workbook(found), f"huxue-import-{found.pk}-errors.xlsx")
 
 
 @login_required
@@ -113,7 +107,7 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     if not may(request.user, "import", kind):
         raise Http404
-    return _xlsx(
+    return xlsx.download(
         exports.template_workbook(actor=request.user, kind=kind), exports.filename(kind, "template")
     )
 
@@ -128,10 +122,10 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         if request.method != "GET":
             raise Http404
         data, _rows = exports.EXPORTERS[kind](actor=request.user)
-        return _xlsx(data, exports.filename(kind))
+        return xlsx.download(data, exports.filename(kind))
     if request.method == "GET":
         data, _rows = exports.export_people(actor=request.user)
-        return _xlsx(data, exports.filename(kind))
+        return xlsx.download(data, exports.filename(kind))
     if not access.allowed(request.user, "reveal", Person):
         raise Http404
     form = FullExportForm(request.POST)
@@ -143,5 +137,5 @@ def export(request: HttpRequest, kind: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("reason", exc.message_dict.get("reason", exc.messages))
         else:
-            return _xlsx(data, exports.filename(kind, "full"))
+            return xlsx.download(data, exports.filename(kind, "full"))
     return _index(request, full_form=form, status=400)

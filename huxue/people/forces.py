@@ -34,3 +34,7 @@ GROUP_OF: dict[str, str] = {
 }
 
 VOLUNTEER_TYPES = frozenset({ForceType.PARENT, ForceType.COMMUNITY})
+
+
+# The label of each force group, for pages and messages that show a group by its code.
+GROUP_LABELS = dict(ForceGroup.choices)

@@ -250,6 +250,6 @@ def qr_landing(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "posts/qr_unknown.html", status=404)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    from huxue.duty.member_views import qr_context  # duty builds on posts, not the reverse
+    from huxue.duty.checkin.views import qr_context  # duty builds on posts, not the reverse
 
     return render(request, "posts/qr_landing.html", qr_context(request, post))

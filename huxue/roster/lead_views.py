@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huxue.orgs import access
-from huxue.people.forces import ForceGroup
+from huxue.people.forces import GROUP_LABELS
 from huxue.roster.lead_forms import DropForm, PickForm, SwapForm
 from huxue.roster.models import Assignment, Shift
 from huxue.roster.planning import roster_publish, roster_solve
@@ -48,8 +48,6 @@ from huxue.roster.swaps import (
     swap_decide,
     swap_request,
 )
-
-GROUP_LABELS = dict(ForceGroup.choices)
 
 
 def _planning_monday() -> dt.date:

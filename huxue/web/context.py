@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
-from huxue.duty.board import board_allowed
+from huxue.duty.board.selectors import board_allowed
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
 from huxue.orgs.roles import Role

@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from huxue.core import rulesets
+from huxue.duty.checkin.services import duty_rules_save
 from huxue.duty.models import DutyRules
-from huxue.duty.services import duty_rules_save
 from huxue.orgs import access
 from huxue.orgs.models import Region
 from huxue.roster.models import CityRules

@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from huxue.duty.checkin.services import check_in
 from huxue.duty.models import CheckIn
-from huxue.duty.services import check_in
 from huxue.people.forces import ForceGroup, ForceType
 from huxue.roster.models import Shift
 from huxue.testing import PASSWORD, City, make_person

@@ -29,7 +29,7 @@ then, available that weekday, within the weekly cap, and at one gate at a time (
 most one morning and one afternoon window a day; every morning window ends before any afternoon
 window starts). A few rostered members do not come; a few people come without being rostered
 (walk-ins, flagged); a few check-ins arrive late from an offline phone (flagged). Flags are set
-by the product's own rule (``huxue.duty.rules.judge``).
+by the product's own rule (``huxue.duty.checkin.rules.judge``).
 
 Rows are written with ``bulk_create`` at the end, in one transaction, under ids handed out as they
 are made (a check-in names its shift and assignment before either is written); then the id
@@ -60,8 +60,8 @@ from huxue.calendar.services import closure_create
 from huxue.core import rulesets
 from huxue.core.geo import distance_m, offset
 from huxue.demo import data
+from huxue.duty.checkin.rules import Window, judge, radius_m
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import Window, judge, radius_m
 from huxue.orgs.models import Membership, Region, Unit
 from huxue.orgs.roles import Role
 from huxue.people.forces import GROUP_OF, ForceGroup, ForceType

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from huxue.demo import data
 from huxue.demo.builder.history import HISTORY_END, HISTORY_START
 from huxue.demo.builder.users import DEMO_LOGINS, PASSWORD
-from huxue.duty.stats import person_times_total
+from huxue.duty.stats.selectors import person_times_total
 from huxue.orgs.models import Region, Unit, User
 from huxue.orgs.roles import Role
 from huxue.people.forces import ForceType

@@ -274,7 +274,7 @@ def test_next_weeks_roster_is_solved_checked_and_published(demo: Built) -> None:
 
 
 def test_the_history_holds_the_source_figures(demo: Built) -> None:
-    from huxue.duty.stats import person_times_total
+    from huxue.duty.stats.selectors import person_times_total
 
     city = Region.objects.get(code="230900")
     start, end = dt.date(2019, 1, 1), dt.date(2022, 2, 23)

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from huxue.core.models import AuditEvent
-from huxue.duty import alerts
-from huxue.duty.alerts import gap_scan
+from huxue.duty.alerts import services as alerts
+from huxue.duty.alerts.services import gap_scan
+from huxue.duty.checkin.services import check_in, check_out, checkin_void
 from huxue.duty.models import CallOut, CheckIn, DutyRules, GapAlert
-from huxue.duty.services import check_in, check_out, checkin_void
 from huxue.notify.models import Channel, Notification
 from huxue.notify.services import channel_create
 from huxue.testing import ROSTER_MONDAY, City, local_at, make_person, make_shift, make_user

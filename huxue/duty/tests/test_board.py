@@ -13,9 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from huxue.duty.board import AMBER, GREEN, GREY, RED, board, board_summary
+from huxue.duty.board.selectors import AMBER, GREEN, GREY, RED, board, board_summary
+from huxue.duty.checkin.services import check_in, check_out, checkin_void
 from huxue.duty.models import CheckIn, DutyRules, GapAlert
-from huxue.duty.services import check_in, check_out, checkin_void
 from huxue.orgs.models import User
 from huxue.people.forces import ForceGroup, ForceType
 from huxue.people.models import Person

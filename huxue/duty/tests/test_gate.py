@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from huxue.duty.checkin.services import CheckInRefused, check_in, still_on_duty_elsewhere
 from huxue.duty.models import CheckIn
-from huxue.duty.services import CheckInRefused, check_in, still_on_duty_elsewhere
 from huxue.posts.models import Post
 from huxue.roster.models import Assignment, Shift
 from huxue.testing import ROSTER_MONDAY, City, local_at, make_shift

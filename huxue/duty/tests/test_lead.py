@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from huxue.core.models import AuditEvent
-from huxue.duty.alerts import gap_scan
-from huxue.duty.callouts import callout_answer, callout_create, callouts_expire
+from huxue.duty.alerts.services import callout_answer, callout_create, callouts_expire, gap_scan
 from huxue.duty.models import CallOut, CheckIn, GapAlert
 from huxue.notify.models import Notification
 from huxue.people.models import Person

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from huxue.duty.checkin.services import Position, check_in, check_out
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.services import Position, check_in, check_out
 from huxue.orgs.roles import Role
 from huxue.posts.services import parse_windows, post_create
 from huxue.roster.models import Assignment, Shift

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from huxue.core.geo import distance_m, offset
+from huxue.duty.checkin.rules import Window, effective_time, is_outside, judge
 from huxue.duty.models import DutyRules
-from huxue.duty.rules import Window, effective_time, is_outside, judge
 
 T0 = dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
 WINDOW = Window(T0, T0 + dt.timedelta(hours=1))

@@ -17,8 +17,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from huxue.core.models import AuditEvent
-from huxue.duty import stats
 from huxue.duty.models import CheckIn
+from huxue.duty.stats import selectors as stats
 from huxue.people.forces import ForceType
 from huxue.people.models import Person
 from huxue.posts.models import Post
@@ -534,7 +534,7 @@ def test_weeks_are_iso_weeks_from_monday_across_a_new_year(world):
 
 
 def test_the_page_shows_a_bounded_number_of_rows(world, login, monkeypatch):
-    from huxue.duty import stats_views
+    from huxue.duty.stats import views as stats_views
 
     monkeypatch.setattr(stats_views, "MAX_SHOWN", 2)
     response = login("city_admin").get(STATS, {**RANGE, "by": "post"})

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from huxue.imports.exports import XLSX
+from huxue.core.xlsx import CONTENT_TYPE as XLSX
 
 PEOPLE_HEADER = [
     "姓名",

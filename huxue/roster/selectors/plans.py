@@ -15,14 +15,12 @@ from django.http import Http404
 from huxue.orgs import access
 from huxue.orgs.models import Unit
 from huxue.orgs.selectors import units_accepting
-from huxue.people.forces import ForceGroup
+from huxue.people.forces import GROUP_LABELS
 from huxue.posts.models import Post, School
 from huxue.posts.selectors import posts_visible_to
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.planning import explain_text
 from huxue.roster.selectors.shifts import shifts_visible_to
-
-GROUP_LABELS = dict(ForceGroup.choices)
 
 # --- What a planner plans -------------------------------------------------------------------
 

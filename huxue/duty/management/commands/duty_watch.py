@@ -15,9 +15,8 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from huxue.core.loops import until_stopped
-from huxue.duty.alerts import gap_scan
-from huxue.duty.callouts import callouts_expire
-from huxue.duty.services import close_stale
+from huxue.duty.alerts.services import callouts_expire, gap_scan
+from huxue.duty.checkin.services import close_stale
 
 logger = logging.getLogger("huxue.duty")
 

@@ -58,7 +58,7 @@ def gate_read(
         return None
     assignment = Assignment.objects.filter(
         shift=OuterRef("pk"), person=member, dropped_at__isnull=True
-    ).values("pk")[:1]
+    ).values("pk")
     read = (
         shifts.filter(post__in=Post.objects.live())
         .select_related(

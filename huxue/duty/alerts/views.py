@@ -2,7 +2,7 @@
 member's answer page.
 
 Views parse input, call one service and render. Who may see and do what is decided in
-``huxue.duty.callouts`` (``shift_for_lead``, ``may``) on top of ``huxue.orgs.access``.
+``huxue.duty.alerts.services`` (``shift_for_lead``, ``may``) on top of ``huxue.orgs.access``.
 """
 
 from __future__ import annotations
@@ -20,26 +20,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huxue.duty.alerts import on_duty_counts, shortfall
-from huxue.duty.callouts import (
+from huxue.duty.alerts.selectors import (
     LIVE,
-    callout_answer,
-    callout_cancel,
-    callout_create,
     callout_of_member,
     is_over,
     may,
+    on_duty_counts,
     shift_for_lead,
+    shortfall,
 )
+from huxue.duty.alerts.services import callout_answer, callout_cancel, callout_create
+from huxue.duty.checkin.services import CheckInRefused, rollcall_mark
 from huxue.duty.models import CallOut, CheckIn, GapAlert
-from huxue.duty.services import CheckInRefused, rollcall_mark
 from huxue.orgs import access
-from huxue.people.forces import ForceGroup
+from huxue.people.forces import GROUP_LABELS
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, Shift
 from huxue.roster.swaps import candidates_for, open_groups, rank_substitutes
 
-GROUP_LABELS = dict(ForceGroup.choices)
 MAX_SUBSTITUTES = 15
 
 

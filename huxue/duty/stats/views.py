@@ -1,12 +1,11 @@
 """Person-times pages: the table by place and period with its chart, the check-ins behind each
 figure, and both as Excel workbooks.
 
-The figures come from ``huxue.duty.stats`` alone; these views parse filters and shape output.
+The figures come from ``huxue.duty.stats.selectors`` alone; these views parse filters and shape output.
 """
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -22,17 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from huxue.core import audit
-from huxue.duty import stats
+from huxue.core import audit, xlsx
 from huxue.duty.models import CheckIn
+from huxue.duty.stats import selectors as stats
 from huxue.orgs import access
 from huxue.people.forces import ForceGroup, ForceType
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 50
 # The page shows this many rows at most (each with a dozen links); Excel and the API have all.
 MAX_SHOWN = 500
@@ -235,42 +230,6 @@ def stats_page(request: HttpRequest) -> HttpResponse:
 
 # ---- Excel ----------------------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-
-
-def _text(sheet: Any, value: Any) -> Any:
-    """Text starting with "=" stays text, so that no name typed into a record runs as a formula."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-def _workbook(title: str, header: list[str], rows: Any) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    heads = []
-    for label in header:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = BOLD
-        heads.append(cell)
-    sheet.append(heads)
-    for row in rows:
-        sheet.append([_text(sheet, v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
-
 
 def stats_rows(table: stats.Table) -> tuple[list[str], list[list[Any]]]:
     """The table as a header and rows, the totals last (for Excel)."""
@@ -324,7 +283,7 @@ def stats_export(request: HttpRequest) -> HttpResponse:
     table = stats.person_times(request.user, **form.filters(), by=data["by"], period=data["period"])
     header, rows = stats_rows(table)
     name = f"huxue-person-times-{table.start:%Y%m%d}-{table.end:%Y%m%d}.xlsx"
-    return _xlsx(_workbook(_("Person-times"), header, rows), name)
+    return xlsx.download(xlsx.one_sheet(_("Person-times"), header, rows), name)
 
 
 # ---- the records behind a figure ------------------------------------------------------------
@@ -485,7 +444,7 @@ def checkins_export(request: HttpRequest) -> HttpResponse:
     records = form.records(request.user, action="export")
     count = records.count()
     header, rows = checkin_rows(records)
-    data = _workbook(_("Check-ins"), header, rows)
+    data = xlsx.one_sheet(_("Check-ins"), header, rows)
     cleaned = form.cleaned_data
     audit.record(
         action="duty.checkins.export",
@@ -506,4 +465,4 @@ def checkins_export(request: HttpRequest) -> HttpResponse:
         },
     )
     name = f"huxue-checkins-{cleaned['from']:%Y%m%d}-{cleaned['to']:%Y%m%d}.xlsx"
-    return _xlsx(data, name)
+    return xlsx.download(data, name)

@@ -1,14 +1,23 @@
-"""Call-outs: a lead asks a member from the pool to come to a short post now; the member answers.
+"""Gap alerts and call-outs: the writes when a post is short.
+
+Gap alerts: a post still short some minutes into its window alerts its station and school once.
+
+``gap_scan`` is run by ``duty_watch`` every pass. For every window running now that is past the
+city's ``gap_alert_minutes``, it compares who is on duty (accepted check-ins not yet checked out)
+with what the shift requires per force group. A short post raises one ``GapAlert`` (one-to-one
+with the shift: the unique constraint makes a second scan, or a second process, find it already
+there) and, in the same transaction, queues the messages: to the enabled channels (group robots,
+e-mail) of the police station and the school, and to the accounts of the school's leads and the
+station's officers. Every message has a key named after the shift, so nothing is sent twice.
+A post that fills up marks its alert resolved, without a message.
+
+Call-outs: a lead asks a member from the pool to come to a short post now; the member answers.
 
 Writes are keyword-only and run in one transaction with their audit line; the member and the lead
 are told through the outbox (keys carry the call-out's id, so nothing is sent twice). Accepting
 puts the member on the shift's roster (an ``Assignment`` from source "substitute") in the same
 transaction, so their check-in at the post counts as rostered, not as a walk-in. A call-out still
 waiting when its window ends expires.
-
-Who may do what, on top of ``huxue.orgs.access`` (the lead pages are not for members, whose
-"self" scope would otherwise reach their school's shifts): a shift is seen by those who may read
-gap alerts there; roll call needs write on check-ins there, call-outs write on call-outs there.
 """
 
 from __future__ import annotations
@@ -20,18 +29,28 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from huxue.core import audit
-from huxue.duty.alerts import shift_url, window_text
-from huxue.duty.models import CallOut
-from huxue.notify.services import notify_cancel, notify_enqueue
-from huxue.orgs import access
+from huxue.core import audit, rulesets
+from huxue.duty.alerts.selectors import (
+    LIVE,
+    alert_recipients,
+    callout_url,
+    is_over,
+    may,
+    on_duty_counts,
+    shift_url,
+    shortfall,
+    window_text,
+)
+from huxue.duty.models import CallOut, DutyRules, GapAlert
+from huxue.notify.services import notify_cancel, notify_enqueue, notify_enqueue_units
+from huxue.people.forces import GROUP_LABELS
 from huxue.people.models import Person
+from huxue.posts.models import Post
 from huxue.roster.models import Assignment, Shift
 from huxue.roster.swaps import (
     PROBLEM_TEXT,
@@ -40,73 +59,124 @@ from huxue.roster.swaps import (
     substitute_problem,
 )
 
-LIVE = (CallOut.Status.PENDING, CallOut.Status.ACCEPTED)
 
-# What each thing a lead does on the shift page needs: (action, object type).
-NEEDS = {
-    "view": ("read", "gapalert"),
-    "rollcall": ("write", "checkin"),
-    "callout": ("write", "callout"),
-}
+def _message(shift: Shift, missing: dict[str, int], on_duty: dict[str, int]) -> tuple[str, str]:
+    """Subject and body, in the site's language (the outbox has no reader's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Guard post short of members: %(post)s") % {"post": shift.post}
+        lines = [
+            _("%(post)s is short of members in the window %(window)s.")
+            % {"post": shift.post, "window": window_text(shift)}
+        ]
+        for group in sorted(missing):
+            lines.append(
+                _("%(group)s: %(present)s of %(need)s on duty, %(missing)s missing.")
+                % {
+                    "group": GROUP_LABELS.get(group, group),
+                    "present": on_duty.get(group, 0),
+                    "need": int(shift.requirements.get(group, 0)),
+                    "missing": missing[group],
+                }
+            )
+        lines.append(_("Roll call and call-outs: %(url)s") % {"url": shift_url(shift)})
+    return subject, "\n".join(lines)
 
 
-def lead_scope(user: Any, need: str = "view") -> Q:
-    """The shifts on which the user may do this (always within those they may watch)."""
-    where = access.scope(user, "read", Shift, as_type="gapalert")
-    if need != "view":
-        action, kind = NEEDS[need]
-        where &= access.scope(user, action, Shift, as_type=kind)
-    return where
+def _raise(
+    shift: Shift, missing: dict[str, int], on_duty: dict[str, int], now: dt.datetime
+) -> GapAlert | None:
+    """Create the alert and queue its messages in one transaction; None if it already exists."""
+    with transaction.atomic():
+        alert, created = GapAlert.objects.get_or_create(
+            shift=shift, defaults={"raised_at": now, "short": missing}
+        )
+        if not created:
+            return None
+        subject, body = _message(shift, missing, on_duty)
+        payload = {"shift": shift.pk, "gap_alert": alert.pk, "url": shift_url(shift)}
+        school = shift.post.school
+        notify_enqueue_units(
+            units=[school.station, school.unit],
+            dedupe_key=f"gap:{shift.pk}",
+            kind="gap_alert",
+            subject=subject,
+            body=body,
+            payload=payload,
+        )
+        for user in alert_recipients(shift):
+            notify_enqueue(
+                user=user,
+                dedupe_key=f"gap:{shift.pk}:user:{user.pk}",
+                kind="gap_alert",
+                subject=subject,
+                body=body,
+                payload=payload,
+            )
+    return alert
 
 
-def shifts_for_lead(user: Any, need: str = "view") -> QuerySet[Shift]:
-    return Shift.objects.filter(lead_scope(user, need)).select_related(
-        "post__school__unit__region", "post__school__station"
+def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
+    """Raise an alert for every post still short past the city's minutes; resolve filled ones.
+
+    Returns the alerts raised by this scan (none for a post already alerted this window).
+    """
+    now = now or timezone.now()
+    running = list(
+        Shift.objects.filter(
+            cancelled_at__isnull=True,
+            starts_at__lte=now,
+            ends_at__gt=now,
+            post__in=Post.objects.live(),
+        )
+        .select_related("post__school__unit__region", "post__school__station")
+        .order_by("starts_at", "pk")
     )
+    rules = rulesets.nearest_by_region(DutyRules, (s.post.school.unit.region for s in running))
+    due = [
+        shift
+        for shift in running
+        if shift.starts_at
+        + dt.timedelta(minutes=rules[shift.post.school.unit.region_id].gap_alert_minutes)
+        <= now
+    ]
+    counts = on_duty_counts([s.pk for s in due])
+    existing = {a.shift_id: a for a in GapAlert.objects.filter(shift__in=due)}
+    raised = []
+    for shift in due:
+        on_duty = counts.get(shift.pk, {})
+        missing = shortfall(shift.requirements, on_duty)
+        alert = existing.get(shift.pk)
+        if missing:
+            if alert is None:
+                new = _raise(shift, missing, on_duty, now)
+                if new is not None:
+                    raised.append(new)
+            elif alert.resolved_at is not None:
+                # Short again after filling up: open again, but the alert was already sent.
+                reopen = GapAlert.objects.filter(pk=alert.pk)
+                _mark(alert, "duty.gapalert.reopen", reopen, resolved_at=None, now=now)
+        elif alert is not None and alert.resolved_at is None:
+            still_open = GapAlert.objects.filter(pk=alert.pk, resolved_at__isnull=True)
+            _mark(alert, "duty.gapalert.resolve", still_open, resolved_at=now, now=now)
+    return raised
 
 
-def shift_for_lead(user: Any, *, pk: int, need: str = "view") -> Shift:
-    shift = shifts_for_lead(user, need).filter(pk=pk).first()
-    if shift is None:
-        raise Http404
-    return shift
-
-
-def may(user: Any, shift: Shift, need: str) -> bool:
-    return Shift.objects.filter(lead_scope(user, need), pk=shift.pk).exists()
-
-
-def callouts_visible_to(user: Any) -> QuerySet[CallOut]:
-    """Your own call-outs (a member) and those on shifts you watch (leads, officers)."""
-    own = Q(person__user=user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
-    watched = Q(shift__in=Shift.objects.filter(lead_scope(user, "view")).values("pk"))
-    return access.filter(
-        user,
-        "read",
-        CallOut.objects.filter(own | watched).select_related(
-            "shift__post__school__unit", "person", "called_by"
-        ),
-    )
-
-
-def callout_of_member(user: Any, *, pk: int) -> CallOut:
-    """A call-out as the called member sees it; anyone else (a lead too) gets 404."""
-    return access.get_or_404(
-        user,
-        "read",
-        CallOut.objects.filter(person__user=user).select_related(
-            "shift__post__school__unit", "person__user", "assignment"
-        ),
-        pk=pk,
-    )
-
-
-def callout_url(callout: CallOut) -> str:
-    return settings.HUXUE_BASE_URL.rstrip("/") + reverse("duty:callout", args=[callout.pk])
-
-
-def is_over(shift: Shift, now: dt.datetime) -> bool:
-    return shift.cancelled_at is not None or shift.ends_at <= now
+def _mark(
+    alert: GapAlert,
+    action: str,
+    rows: Any,
+    *,
+    resolved_at: dt.datetime | None,
+    now: dt.datetime,
+) -> None:
+    """Resolve or reopen an alert, with its audit line, if the row is still as it was read."""
+    with transaction.atomic():
+        if rows.update(resolved_at=resolved_at):
+            audit.record(
+                action=action,
+                obj=alert,
+                detail={"shift": alert.shift_id, "at": now.isoformat()},
+            )
 
 
 def _problem(shift: Shift, person: Person, group: str, *, actor: Any = None) -> str | None:

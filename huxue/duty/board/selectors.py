@@ -32,7 +32,7 @@ from django.utils.translation import pgettext_lazy
 from huxue.core import rulesets
 from huxue.duty.models import CheckIn, DutyRules, GapAlert
 from huxue.orgs import access
-from huxue.people.forces import ForceGroup
+from huxue.people.forces import GROUP_LABELS, ForceGroup
 from huxue.posts.models import Post
 from huxue.roster.models import Shift
 
@@ -53,7 +53,7 @@ GROUP_SHORT: dict[str, Any] = {
     ForceGroup.STAFF: pgettext_lazy("force group, one character", "Staff"),
     ForceGroup.VOLUNTEER: pgettext_lazy("force group, one character", "Volunteer"),
 }
-GROUP_LABELS = dict(ForceGroup.choices)
+
 GROUP_ORDER = {group: i for i, group in enumerate(ForceGroup.values)}
 
 

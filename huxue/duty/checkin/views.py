@@ -30,9 +30,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from huxue.core import rulesets
+from huxue.duty.checkin.selectors import open_checkin_of
+from huxue.duty.checkin.services import still_on_duty_elsewhere
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.selectors import open_checkin_of
-from huxue.duty.services import still_on_duty_elsewhere
 from huxue.orgs import access
 from huxue.people.models import Person
 from huxue.posts.models import Post

@@ -35,9 +35,9 @@ from django.utils.translation import gettext_lazy
 from huxue.core import audit, rulesets
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
-from huxue.duty.gate import Gate, gate_read
+from huxue.duty.checkin.gate import Gate, gate_read
+from huxue.duty.checkin.rules import Window, effective_time, judge, radius_m
 from huxue.duty.models import CheckIn, DutyRules
-from huxue.duty.rules import Window, effective_time, judge, radius_m
 from huxue.orgs import access
 from huxue.orgs.models import Region
 from huxue.people.models import Person

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huxue.duty.board import board, board_allowed, board_filter_choices, board_summary
+from huxue.duty.board.selectors import board, board_allowed, board_filter_choices, board_summary
 
 DEFAULT_POLL_SECONDS = 15
 
