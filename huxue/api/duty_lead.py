@@ -17,7 +17,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver, path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -36,25 +35,18 @@ from huxue.duty.alerts.selectors import (
     callout_of_member,
     callout_url,
     callouts_visible_to,
+    gap_alerts_visible_to,
     shift_for_lead,
-    shifts_for_lead,
+    shifts_to_call_for,
     window_text,
 )
 from huxue.duty.alerts.services import callout_answer, callout_create
 from huxue.duty.checkin.services import CheckInRefused, rollcall_mark
 from huxue.duty.models import CallOut, GapAlert
-from huxue.orgs import access
 from huxue.people.forces import ForceGroup
 from huxue.people.models import Person
+from huxue.people.selectors import people_visible_to
 from huxue.roster.models import Shift
-
-
-def _people_readable(user: Any) -> QuerySet[Person]:
-    return access.filter(user, "read", Person.objects.filter(voided_at__isnull=True))
-
-
-def _shifts_to_call_for(user: Any) -> QuerySet[Shift]:
-    return shifts_for_lead(user, "callout").filter(cancelled_at__isnull=True)
 
 
 def _error(exc: ValidationError) -> Response:
@@ -71,7 +63,7 @@ def _error(exc: ValidationError) -> Response:
 class RollCallSerializer(serializers.Serializer):
     person = ScopedPrimaryKeyField(
         queryset=Person.objects.all(),
-        scoped=_people_readable,
+        scoped=people_visible_to,
         help_text="The member (a person id).",
     )
     present = serializers.BooleanField(
@@ -153,13 +145,7 @@ class GapAlertViewSet(ScopedViewSet):
     )
     def list(self, request: Request) -> Response:
         f = self.parse_query(GapAlertFilter)
-        qs = access.filter(
-            request.user,
-            "read",
-            GapAlert.objects.select_related("shift__post__school__unit").order_by(
-                "-raised_at", "-pk"
-            ),
-        )
+        qs = gap_alerts_visible_to(request.user)
         if f.get("open") is not None:
             qs = qs.filter(resolved_at__isnull=f["open"])
         if f.get("school"):
@@ -201,12 +187,12 @@ class CallOutSerializer(serializers.Serializer):
 class CallOutCreateSerializer(serializers.Serializer):
     shift = ScopedPrimaryKeyField(
         queryset=Shift.objects.all(),
-        scoped=_shifts_to_call_for,
+        scoped=shifts_to_call_for,
         help_text="A shift where you may call out substitutes.",
     )
     person = ScopedPrimaryKeyField(
         queryset=Person.objects.all(),
-        scoped=_people_readable,
+        scoped=people_visible_to,
         help_text="The member to ask (from the shift's pool).",
     )
     group = serializers.ChoiceField(

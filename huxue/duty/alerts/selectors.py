@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from huxue.duty.models import CallOut, CheckIn
+from huxue.duty.models import CallOut, CheckIn, GapAlert
 from huxue.orgs import access
 from huxue.orgs.models import Membership, User
 from huxue.orgs.roles import Role
@@ -106,6 +106,20 @@ def shift_for_lead(user: Any, *, pk: int, need: str = "view") -> Shift:
 
 def may(user: Any, shift: Shift, need: str) -> bool:
     return Shift.objects.filter(lead_scope(user, need), pk=shift.pk).exists()
+
+
+def shifts_to_call_for(user: Any) -> QuerySet[Shift]:
+    """The shifts, not cancelled, where ``user`` may call out substitutes."""
+    return shifts_for_lead(user, "callout").filter(cancelled_at__isnull=True)
+
+
+def gap_alerts_visible_to(user: Any) -> QuerySet[GapAlert]:
+    """The gap alerts ``user`` may read, the latest first."""
+    return access.filter(
+        user,
+        "read",
+        GapAlert.objects.select_related("shift__post__school__unit").order_by("-raised_at", "-pk"),
+    )
 
 
 def callouts_visible_to(user: Any) -> QuerySet[CallOut]:
