@@ -75,6 +75,7 @@ test: lint typecheck migrations-check messages-check test-sqlite test-postgres
 bench: install
 	$(PY) bench/import_people.py
 	$(PY) bench/checkin.py
+	$(PY) bench/gate_read.py
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache
