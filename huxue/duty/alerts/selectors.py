@@ -23,15 +23,12 @@ from huxue.orgs.roles import Role
 from huxue.roster.models import Shift
 
 
-def on_duty_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Members on duty now per shift and force group: accepted check-ins not checked out."""
+def _counts(checkins: QuerySet[CheckIn], shift_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     if not shift_ids:
         return counts
     rows = (
-        CheckIn.objects.filter(
-            shift_id__in=shift_ids, voided_at__isnull=True, checked_out_at__isnull=True
-        )
+        checkins.filter(shift_id__in=shift_ids, voided_at__isnull=True)
         .values_list("shift_id", "group")
         .annotate(n=Count("id"))
         .order_by()
@@ -39,6 +36,17 @@ def on_duty_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
     for shift_id, group, n in rows:
         counts[shift_id][group] = n
     return counts
+
+
+def on_duty_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Members on duty now per shift and force group: accepted check-ins not checked out."""
+    return _counts(CheckIn.objects.filter(checked_out_at__isnull=True), shift_ids)
+
+
+def came_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Members who came per shift and force group: accepted check-ins, gone home or not (what
+    an ended window is judged by)."""
+    return _counts(CheckIn.objects.all(), shift_ids)
 
 
 def shortfall(requirements: dict[str, Any], on_duty: dict[str, int]) -> dict[str, int]:

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from huxue.duty.alerts.selectors import (
     LIVE,
     callout_of_member,
+    came_counts,
     is_over,
     may,
     on_duty_counts,
@@ -122,14 +123,15 @@ def shift_duty(request: HttpRequest, pk: int) -> HttpResponse:
         )
     }
     rostered_ids = {a.person_id for a in assignments}
-    on_duty = on_duty_counts([shift.pk]).get(shift.pk, {})
+    over = is_over(shift, now)
+    # During and before the window, who is on duty now; once it is over, who came.
+    on_duty = (came_counts if over else on_duty_counts)([shift.pk]).get(shift.pk, {})
     rostered_counts: dict[str, int] = {}
     for a in assignments:
         rostered_counts[a.group] = rostered_counts.get(a.group, 0) + 1
     callouts = list(
         CallOut.objects.filter(shift=shift).select_related("person", "called_by").order_by("-pk")
     )
-    over = is_over(shift, now)
     missing = {} if over else _missing(shift, on_duty, now)
     skip = {c.person_id for c in callouts if c.status in LIVE} | rostered_ids | set(checkins)
     substitutes = (

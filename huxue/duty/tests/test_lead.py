@@ -137,6 +137,39 @@ def test_the_lead_sees_needs_roster_and_buttons(city: City, login, shift, roster
     assert f'data-testid="present-{lihong.pk}"' not in html
 
 
+def test_an_ended_window_counts_who_came_not_who_is_still_there(
+    city: City, login, shift, rostered, at
+) -> None:
+    """After 08:00 a lead reads what happened: 李红 came and went home at 07:55, 周平 never came;
+    one volunteer came, one is missing (not two because nobody is there any more)."""
+    lihong = rostered["lihong"].person
+    CheckIn.objects.create(
+        person=lihong,
+        post=shift.post,
+        shift=shift,
+        assignment=rostered["lihong"],
+        group="volunteer",
+        force_type=lihong.force_type,
+        day=shift.day,
+        method="gps",
+        at=local_at(ROSTER_MONDAY, 6, 58),
+        server_at=local_at(ROSTER_MONDAY, 6, 58),
+        checked_out_at=local_at(ROSTER_MONDAY, 7, 55),
+    )
+    at(7, 30)
+    during = login("school_lead").get(page_url(shift))
+    assert (during.context["needs"][0]["on_duty"], during.context["needs"][0]["missing"]) == (0, 2)
+
+    at(9, 0)
+    response = login("school_lead").get(page_url(shift))
+    need = response.context["needs"][0]
+    assert (need["need"], need["on_duty"], need["missing"]) == (2, 1, 1)
+    html = response.content.decode()
+    assert "到岗" in html and "正在值守" not in html
+    assert "已签退 · 06:58–07:55" in html
+    assert 'name="present"' not in html  # no roll call on a window that is over
+
+
 @pytest.mark.parametrize("name", ["education", "inspector"])
 def test_watchers_see_the_page_without_buttons(
     city: City, login, shift, rostered, sub, at, name: str
