@@ -119,8 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": env_str("HUXUE_SQLITE_TEST_NAME") or None}
 else:
     # Parameters bound on the server, and psycopg preparing a statement a connection has run
-    # five times (Django turns that off by default for the sake of poolers in transaction mode,
-    # which we do not use): PostgreSQL then plans the check-in's gate read once per connection.
+    # five times (Django turns that off by default for poolers in transaction mode; behind one,
+    # use PgBouncer 1.21+ with max_prepared_statements, docs/operations.md): PostgreSQL then
+    # plans the check-in's gate read once per connection.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )

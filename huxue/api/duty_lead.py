@@ -8,8 +8,9 @@ callouts/               GET: your own call-outs (a member) or those in your scop
 callouts/{id}/accept/   POST: as the called member; puts you on the shift's roster
 callouts/{id}/decline/  POST: as the called member
 
-Writes go through ``huxue.duty.checkin.services`` and ``huxue.duty.alerts.services``; who may do what is
-decided there (``shift_for_lead``) on top of ``huxue.orgs.access``.
+Writes go through ``huxue.duty.checkin.services`` and ``huxue.duty.alerts.services``; who may do
+what is decided in ``huxue.duty.alerts.selectors`` (``shift_for_lead``) on top of
+``huxue.orgs.access``.
 """
 
 from __future__ import annotations

@@ -8,9 +8,11 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from huxue.duty.checkin.gate import gate_read
 from huxue.duty.checkin.services import CheckInRefused, check_in, still_on_duty_elsewhere
 from huxue.duty.models import CheckIn
 from huxue.posts.models import Post
@@ -131,3 +133,25 @@ def test_on_duty_elsewhere_blocks_a_check_in_until_that_window_ends(city: City, 
     second = check_in(actor=None, person=person, post=city.post_b1, method=CheckIn.Method.QR)
     first.refresh_from_db()
     assert first.checkout_method == CheckIn.Checkout.AUTO and second.shift == there
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_a_connection_prepares_the_gate_read_it_runs_often(city: City, at) -> None:
+    """Django's server_side_binding and psycopg's prepare_threshold (config/settings.py): after a
+    few check-ins the gate read is a prepared statement of the connection, planned once."""
+    early, _late = two_windows(city)
+    moment = at(7, 5)
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%member_assignment%"],
+            )
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for _ in range(6):
+        gate = gate_read(actor=None, member=city.person_a1, at=moment, post_id=city.post_a1.pk)
+        assert gate is not None and gate.shift == early
+    assert prepared() == before + 1

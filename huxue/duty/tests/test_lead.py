@@ -101,6 +101,24 @@ def rollcall(client, shift, person, present: bool):
     )
 
 
+def checked_in_at_0658(assignment: Assignment, *, out: dt.datetime | None = None) -> CheckIn:
+    """The rostered member checked in by phone at 06:58 (and out at ``out``)."""
+    person = assignment.person
+    return CheckIn.objects.create(
+        person=person,
+        post=assignment.shift.post,
+        shift=assignment.shift,
+        assignment=assignment,
+        group=assignment.group,
+        force_type=person.force_type,
+        day=assignment.shift.day,
+        method="gps",
+        at=local_at(ROSTER_MONDAY, 6, 58),
+        server_at=local_at(ROSTER_MONDAY, 6, 58),
+        checked_out_at=out,
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Who sees the page
 
@@ -108,18 +126,7 @@ def rollcall(client, shift, person, present: bool):
 def test_the_lead_sees_needs_roster_and_buttons(city: City, login, shift, rostered, at) -> None:
     at(7, 5)
     lihong = rostered["lihong"].person
-    CheckIn.objects.create(
-        person=lihong,
-        post=shift.post,
-        shift=shift,
-        assignment=rostered["lihong"],
-        group="volunteer",
-        force_type=lihong.force_type,
-        day=shift.day,
-        method="gps",
-        at=local_at(ROSTER_MONDAY, 6, 58),
-        server_at=local_at(ROSTER_MONDAY, 6, 58),
-    )
+    checked_in_at_0658(rostered["lihong"])
     response = login("school_lead").get(page_url(shift))
     assert response.status_code == 200
     html = response.content.decode()
@@ -142,20 +149,7 @@ def test_an_ended_window_counts_who_came_not_who_is_still_there(
 ) -> None:
     """After 08:00 a lead reads what happened: 李红 came and went home at 07:55, 周平 never came;
     one volunteer came, one is missing (not two because nobody is there any more)."""
-    lihong = rostered["lihong"].person
-    CheckIn.objects.create(
-        person=lihong,
-        post=shift.post,
-        shift=shift,
-        assignment=rostered["lihong"],
-        group="volunteer",
-        force_type=lihong.force_type,
-        day=shift.day,
-        method="gps",
-        at=local_at(ROSTER_MONDAY, 6, 58),
-        server_at=local_at(ROSTER_MONDAY, 6, 58),
-        checked_out_at=local_at(ROSTER_MONDAY, 7, 55),
-    )
+    checked_in_at_0658(rostered["lihong"], out=local_at(ROSTER_MONDAY, 7, 55))
     at(7, 30)
     during = login("school_lead").get(page_url(shift))
     assert (during.context["needs"][0]["on_duty"], during.context["needs"][0]["missing"]) == (0, 2)
