@@ -168,7 +168,11 @@ def test_a_check_in_made_offline_is_queued_then_synced_once(phone, city: City) -
     page.reload()
     page.locator("[data-testid=duty-queue]").wait_for(state="visible")
     assert queue_length(page) == 1
-    assert CheckIn.objects.count() == 0
+    # Seen once in about ten full runs (PostgreSQL pass): a row here. Say which, to tell a send
+    # that escaped the cut network from a row left by another test.
+    assert not CheckIn.objects.exists(), list(
+        CheckIn.objects.values("person__name", "shift_id", "method", "server_at", "client_key")
+    )
 
     go_online(page)
     page.locator("[data-result=checkin]").wait_for()
