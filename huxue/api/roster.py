@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -24,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from huxue.api.base import ScopedPrimaryKeyField, ScopedViewSet, id_filter
+from huxue.orgs import access
 from huxue.orgs.models import Unit
 from huxue.people.forces import ForceGroup
 from huxue.posts.models import Post, School
@@ -62,7 +64,9 @@ from huxue.roster.services import (
     availability_set,
     calendar_feed_issue,
     shifts_generate,
+    signup_accept,
     signup_create,
+    signup_decline,
     signup_withdraw,
 )
 
@@ -272,7 +276,17 @@ class SignUpSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SignUp
-        fields = ["id", "shift", "person", "person_name", "created_at", "withdrawn_at"]
+        fields = [
+            "id",
+            "shift",
+            "person",
+            "person_name",
+            "status",
+            "reserve",
+            "created_at",
+            "decided_at",
+            "withdrawn_at",
+        ]
         read_only_fields = fields
 
 
@@ -338,6 +352,32 @@ class SignUpViewSet(ScopedViewSet):
         signup_withdraw(actor=request.user, signup=signup)
         fresh = signup_for(request.user, pk=signup.pk, action="read")
         return Response(SignUpSerializer(fresh).data)
+
+    def _answer(self, request: Request, pk: str, *, accept: bool) -> Response:
+        signup = signup_for(request.user, pk=int(pk), action="write")
+        if not access.allowed(request.user, "write", Shift):
+            raise Http404  # a member withdraws; only a planner answers
+        (signup_accept if accept else signup_decline)(actor=request.user, signup=signup)
+        fresh = signup_for(request.user, pk=signup.pk, action="read")
+        return Response(SignUpSerializer(fresh).data)
+
+    @extend_schema(
+        summary="Accept a sign-up (planners): the member goes on the planned roster",
+        request=None,
+        responses={200: SignUpSerializer, 404: None},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        return self._answer(request, pk, accept=True)
+
+    @extend_schema(
+        summary="Decline a sign-up (planners): the member is told",
+        request=None,
+        responses={200: SignUpSerializer, 404: None},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str) -> Response:
+        return self._answer(request, pk, accept=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -690,15 +730,34 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "shift", "person", "person_name", "group", "source", "locked", "run"]
+        fields = [
+            "id",
+            "shift",
+            "person",
+            "person_name",
+            "group",
+            "source",
+            "locked",
+            "run",
+            "published",
+        ]
         read_only_fields = fields
+
+
+class AssignmentFilterSerializer(RangeFilterSerializer):
+    roster = serializers.ChoiceField(
+        choices=[("published", "published"), ("planned", "planned")],
+        default="published",
+        help_text="published: what members were told (default); planned: the planners' working "
+        "roster, unpublished changes included (only the shifts you plan).",
+    )
 
 
 @extend_schema(tags=["roster"])
 @extend_schema_view(
     list=extend_schema(
-        summary="Live assignments: your own (members) or in your scope",
-        parameters=[RangeFilterSerializer],
+        summary="Assignments: your own (members) or in your scope; published, or planned",
+        parameters=[AssignmentFilterSerializer],
         responses=AssignmentSerializer(many=True),
     )
 )
@@ -709,6 +768,9 @@ class AssignmentViewSet(ScopedViewSet):
     serializer_class = AssignmentSerializer
 
     def list(self, request: Request) -> Response:
-        query = self.parse_query(RangeFilterSerializer)
-        page = self.paginate_queryset(assignments_visible_to(request.user, **_range(query)))
+        query = self.parse_query(AssignmentFilterSerializer)
+        rows = assignments_visible_to(
+            request.user, planned=query["roster"] == "planned", **_range(query)
+        )
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(AssignmentSerializer(page, many=True).data)

@@ -10,8 +10,10 @@ assignments/                 POST {shift, person, group?, substitute?}: a manual
 assignments/{id}/drop/       POST {reason}
 assignments/{id}/lock/       POST {locked}
 swaps/                       GET: pending ones in your scope (leads), your own (members);
-                             POST {assignment, colleague, note?}: as the member on the shift
-swaps/{id}/approve/          POST: the shift moves to the colleague
+                             POST {assignment, colleague, note?}: as the member on the shift;
+                             POST {assignment, kind: "release", note}: with no colleague free,
+                             ask the school lead to be let off (note: the reason)
+swaps/{id}/approve/          POST: the shift moves to the colleague (a release: the member is off)
 swaps/{id}/reject/           POST
 """
 
@@ -54,6 +56,7 @@ from huxue.roster.swaps import (
     assignment_add,
     assignment_drop,
     assignment_lock,
+    release_request,
     swap_colleagues,
     swap_decide,
     swap_request,
@@ -207,7 +210,10 @@ class SwapSerializer(serializers.ModelSerializer):
     shift = ShiftBriefSerializer(source="assignment.shift")
     group = serializers.ChoiceField(choices=ForceGroup.choices, source="assignment.group")
     requested_by_name = serializers.CharField(source="requested_by.name")
-    colleague_name = serializers.CharField(source="colleague.name")
+    kind = serializers.CharField(help_text="swap (to a colleague) or release (no colleague).")
+    colleague_name = serializers.CharField(
+        source="colleague.name", allow_null=True, help_text="None for a release."
+    )
     # A plain string: an enum here would collide in the schema with the solver run's "status".
     status = serializers.CharField(help_text="pending, approved or rejected.")
 
@@ -220,6 +226,7 @@ class SwapSerializer(serializers.ModelSerializer):
             "group",
             "requested_by",
             "requested_by_name",
+            "kind",
             "colleague",
             "colleague_name",
             "note",
@@ -237,12 +244,33 @@ class SwapCreateSerializer(serializers.Serializer):
         scoped=own_assignments_of,
         help_text="One of your own rostered shifts (an assignment id).",
     )
+    kind = serializers.ChoiceField(
+        choices=SwapRequest.Kind.choices,
+        default=SwapRequest.Kind.SWAP,
+        help_text="swap: a colleague takes it; release: no colleague is free, the lead decides.",
+    )
     colleague = serializers.IntegerField(
         min_value=1,
         max_value=2**63 - 1,
-        help_text="A colleague of your school and force group who could take it (a person id).",
+        required=False,
+        help_text="For a swap: a colleague of your school and force group who could take it "
+        "(a person id).",
     )
-    note = serializers.CharField(max_length=200, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        help_text="For a release, required: why you cannot come.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == SwapRequest.Kind.SWAP and "colleague" not in attrs:
+            raise serializers.ValidationError({"colleague": [_("Choose a colleague.")]})
+        if attrs["kind"] == SwapRequest.Kind.RELEASE and not attrs["note"].strip():
+            raise serializers.ValidationError(
+                {"note": [_("Say why you cannot come, so that the school lead can decide.")]}
+            )
+        return attrs
 
 
 @extend_schema(tags=["roster"])
@@ -252,7 +280,8 @@ class SwapCreateSerializer(serializers.Serializer):
         responses=SwapSerializer(many=True),
     ),
     create=extend_schema(
-        summary="Ask that a colleague take one of your shifts; the school lead decides",
+        summary="Ask that a colleague take one of your shifts, or (none free) to be released "
+        "from it; the school lead decides",
         request=SwapCreateSerializer,
         responses={201: SwapSerializer, 403: None},
     ),
@@ -272,6 +301,12 @@ class SwapViewSet(ScopedViewSet):
         self.require_create(SignUp)
         values = self.parse(SwapCreateSerializer, request.data)
         assignment = values["assignment"]  # read with what the swap needs (own_assignments_of)
+        if values["kind"] == SwapRequest.Kind.RELEASE:
+            release = release_request(
+                actor=request.user, assignment=assignment, reason=values["note"]
+            )
+            fresh = swap_by_pk(pk=release.pk)
+            return Response(SwapSerializer(fresh).data, status=status.HTTP_201_CREATED)
         colleague = colleague_for_swap(
             colleagues=swap_colleagues(assignment), pk=values["colleague"]
         )
@@ -299,7 +334,8 @@ class SwapViewSet(ScopedViewSet):
         return Response(SwapSerializer(fresh).data)
 
     @extend_schema(
-        summary="Approve a swap: the shift moves to the colleague; both are told",
+        summary="Approve a request: a swap moves the shift to the colleague (both are told); a "
+        "release takes the member off it (they are told)",
         request=None,
         responses={200: SwapSerializer, 404: None},
     )
@@ -308,7 +344,7 @@ class SwapViewSet(ScopedViewSet):
         return self._decide(request, pk, approve=True)
 
     @extend_schema(
-        summary="Reject a swap: the member keeps the shift and is told",
+        summary="Reject a request: the member keeps the shift and is told",
         request=None,
         responses={200: SwapSerializer, 404: None},
     )

@@ -148,3 +148,13 @@ def mask_phone(phone: str | None) -> str:
     if len(phone) != 11:
         return "*" * len(phone)
     return f"{phone[:3]}****{phone[7:]}"
+
+
+def mask_name(name: str | None) -> str:
+    """A person's name where they are only suggested, not acted on (e.g. 王*华, 李*)."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    if len(name) == 2:
+        return f"{name[0]}*"
+    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"

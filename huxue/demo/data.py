@@ -33,7 +33,7 @@ EDUCATION = "七台河市教育局"
 COUNTY_EDUCATION = "勃利县教育局"
 COMPANY_CITY = "七台河市护安保安服务有限公司"
 COMPANY_COUNTY = "勃利县安宁保安服务有限公司"
-COMPANY_CITY_REGION = "230903"
+COMPANY_CITY_REGION = "230903"  # its head office; a branch office in each district
 
 CONSENT_VERSIONS = (
     # (in use from, text version)

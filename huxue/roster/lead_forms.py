@@ -27,3 +27,13 @@ class SwapForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = cast(forms.TypedChoiceField, self.fields["colleague"])
         field.choices = choices
+
+
+class ReleaseForm(forms.Form):
+    """A member with no colleague free asks the school lead to be let off a shift."""
+
+    reason = forms.CharField(
+        label=_("Why you cannot come"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

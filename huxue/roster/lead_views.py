@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from huxue.orgs import access
 from huxue.people.forces import GROUP_LABELS
-from huxue.roster.lead_forms import DropForm, PickForm, SwapForm
+from huxue.roster.lead_forms import DropForm, PickForm, ReleaseForm, SwapForm
 from huxue.roster.models import Assignment, Shift
 from huxue.roster.planning import roster_publish, roster_solve
 from huxue.roster.rules import week_bounds
@@ -35,15 +35,20 @@ from huxue.roster.selectors import (
     school_planned_for,
     schools_planned_by,
     shift_roster,
+    signup_for,
+    swap_last_decided_on,
     swap_pending_on,
     swap_to_decide_for,
     swaps_decided_for_lead,
     swaps_pending_for_lead,
 )
+from huxue.roster.services import signup_accept, signup_decline
 from huxue.roster.swaps import (
+    PROBLEM_SHORT,
     assignment_add,
     assignment_drop,
     assignment_lock,
+    release_request,
     swap_colleagues,
     swap_decide,
     swap_request,
@@ -99,6 +104,7 @@ def grid(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
             "rows": week.rows,
             "version": week.version,
             "last_run": week.last_run,
+            "changes": week.changes,
             "previous": (start - dt.timedelta(days=7)).isoformat(),
             "next": (start + dt.timedelta(days=7)).isoformat(),
         },
@@ -135,19 +141,39 @@ def solve(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def publish(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
+    """GET shows what publishing would change (who is added, moved, taken off; the sign-ups
+    declined; filled before and after); POST publishes it."""
     school = school_planned_for(request.user, pk=pk)
     start = _monday(monday)
-    version = roster_publish(
-        actor=request.user, school=school, start=start, end=start + dt.timedelta(days=6)
-    )
-    messages.success(
+    end = start + dt.timedelta(days=6)
+    if request.method == "POST":
+        try:
+            version = roster_publish(actor=request.user, school=school, start=start, end=end)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Version %(version)d of the roster was published; the members whose shifts "
+                    "changed are told."
+                )
+                % {"version": version.version},
+            )
+        return redirect("roster:grid", pk=pk, monday=start.isoformat())
+    week = roster_week_for(request.user, school=school, monday=start)
+    return render(
         request,
-        _("Version %(version)d of the roster was published; its members are notified.")
-        % {"version": version.version},
+        "roster/lead/publish.html",
+        {
+            "school": school,
+            "monday": start,
+            "sunday": end,
+            "version": week.version,
+            "changes": week.changes,
+        },
     )
-    return redirect("roster:grid", pk=pk, monday=start.isoformat())
 
 
 @login_required
@@ -169,6 +195,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "roster/lead/run.html",
         {
             "run": run,
+            "report": report,
             "unfilled": unfilled,
             "gap_percent": None if run.gap is None else run.gap * 100,
             "school": report.school,
@@ -188,6 +215,8 @@ def shift_lead(request: HttpRequest, pk: int) -> HttpResponse:
             "label": GROUP_LABELS.get(g.group, g.group),
             "missing": g.missing,
             "people": g.people,
+            "not_offered": [(c, PROBLEM_SHORT[problem]) for c, problem in g.not_offered],
+            "more_not_offered": g.more_not_offered,
         }
         for g in people.substitutes
     ]
@@ -267,6 +296,30 @@ def lock(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def signup_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """The lead accepts a sign-up (the member goes on the planned roster) or declines it."""
+    item = signup_for(request.user, pk=pk)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        if accept:
+            signup_accept(actor=request.user, signup=item)
+        else:
+            signup_decline(actor=request.user, signup=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        name = {"name": item.person.name}
+        messages.success(
+            request,
+            _("%(name)s is on the roster; publish the week to tell them.") % name
+            if accept
+            else _("%(name)s's sign-up was declined; they are told.") % name,
+        )
+    return redirect("roster:shift_lead", pk=item.shift_id)
+
+
+@login_required
 def swap_list(request: HttpRequest) -> HttpResponse:
     if not access.allowed(request.user, "write", Shift):
         raise Http404
@@ -290,20 +343,43 @@ def swap_decision(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request, _("The swap was approved.") if approve else _("The swap was rejected.")
-        )
+        name = {"name": swap.requested_by.name}
+        if swap.is_release and approve:
+            text = _("%(name)s is released from the shift; its place is open to fill.") % name
+        elif swap.is_release:
+            text = _("The request was declined; %(name)s is asked to come.") % name
+        else:
+            text = _("The swap was approved.") if approve else _("The swap was rejected.")
+        messages.success(request, text)
     return redirect("roster:swaps")
 
 
 @login_required
 def swap_ask(request: HttpRequest, pk: int) -> HttpResponse:
-    """A member asks that a colleague of the same school and force group take their shift."""
+    """A member asks that a colleague of the same school and force group take their shift; with
+    no colleague free, that the school lead release them from it (with a reason)."""
     assignment = own_assignment_for(request.user, pk=pk)
     colleagues = swap_colleagues(assignment)
-    form = SwapForm(request.POST or None, choices=[(c.person_id, c.name) for c in colleagues])
+    releasing = request.method == "POST" and request.POST.get("ask") == "release"
+    release_form = ReleaseForm(request.POST if releasing else None)
+    if releasing and release_form.is_valid():
+        try:
+            release_request(
+                actor=request.user,
+                assignment=assignment,
+                reason=release_form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Your request was sent to the school lead for approval."))
+            return redirect("roster:my_shifts")
+    form = SwapForm(
+        request.POST if request.method == "POST" and not releasing else None,
+        choices=[(c.person_id, c.name) for c in colleagues],
+    )
     colleague = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not releasing and form.is_valid():
         # The form offers only these colleagues, so the one chosen is among them.
         colleague = colleague_for_swap(colleagues=colleagues, pk=form.cleaned_data["colleague"])
     if colleague is not None:
@@ -326,6 +402,8 @@ def swap_ask(request: HttpRequest, pk: int) -> HttpResponse:
             "assignment": assignment,
             "form": form,
             "colleagues": colleagues,
+            "release_form": release_form,
             "pending": swap_pending_on(assignment=assignment),
+            "last": swap_last_decided_on(assignment=assignment),
         },
     )

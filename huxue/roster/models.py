@@ -150,10 +150,20 @@ class AvailabilityException(models.Model):
 
 
 class SignUp(TimeStampedModel):
-    """A member offering to take an open shift; the solver keeps every live sign-up."""
+    """A member asking to take a shift: pending until the lead accepts it (or a solve places
+    it), declined when the week is published without it. A sign-up for a slot that is already
+    full is a reserve (候补): offered only if someone drops out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the school lead")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Not needed this time")
 
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="signups")
     shift = models.ForeignKey(Shift, on_delete=models.PROTECT, related_name="signups")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    reserve = models.BooleanField(_("reserve (候补)"), default=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     scope_unit = "shift__post__school__unit"
@@ -220,8 +230,30 @@ class RosterRun(TimeStampedModel):
         return f"{self.unit or self.region} {self.start}–{self.end}"
 
 
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    """Two rosters live in one table. The planned roster is what the lead edits (rows not
+    dropped); the published roster is what members, reminders, the calendar feed, the check-in
+    and the board read (rows published). Publishing a school's week makes the two agree."""
+
+    def planned(self) -> AssignmentQuerySet:
+        return self.filter(dropped_at__isnull=True)
+
+    def published(self) -> AssignmentQuerySet:
+        return self.filter(published=True)
+
+    def unpublished(self) -> AssignmentQuerySet:
+        """Changes not yet published: planned but not published, or published but dropped."""
+        return self.filter(
+            Q(dropped_at__isnull=True, published=False)
+            | Q(dropped_at__isnull=False, published=True)
+        )
+
+
 class Assignment(TimeStampedModel):
-    """A member on a shift, in a force group's slot."""
+    """A member on a shift, in a force group's slot: planned until dropped, and in the published
+    roster while ``published`` (see AssignmentQuerySet)."""
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Source(models.TextChoices):
         SIGNUP = "signup", _("Signed up")
@@ -242,6 +274,7 @@ class Assignment(TimeStampedModel):
     )
     dropped_at = models.DateTimeField(null=True, blank=True)
     drop_reason = models.CharField(max_length=200, blank=True)
+    published = models.BooleanField(default=False)
 
     scope_unit = "shift__post__school__unit"
     scope_region = "shift__post__school__unit__region"

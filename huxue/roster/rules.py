@@ -24,14 +24,47 @@ def term_bounds(shift: Shift) -> tuple[dt.date, dt.date] | None:
     return (term.start, term.end) if term else None
 
 
-def ineligibility(person: Person, shift: Shift) -> str | None:
-    """Why the person may not stand this shift at all, as a reason code; None if they may."""
+def vetted_by(person: Person, day: dt.date) -> bool:
+    """Whether the person had passed the background check by that day. A pass recorded without
+    its date counts on every day: the record cannot say otherwise."""
+    return person.vetting_status == Person.Vetting.PASSED and (
+        person.vetted_on is None or person.vetted_on <= day
+    )
+
+
+def trained_by(person: Person, day: dt.date) -> bool:
+    """Whether the person's training was valid on that day. ``trained_on`` is the last training:
+    a member trained after the day was not trained on it (an earlier training is not recorded).
+    Expiry is the status the registry keeps ("expired"), not a period: when a training lapsed is
+    not recorded, so an expired training counts on no day. A training recorded without its date
+    counts on every day, as its status says."""
+    return person.training_status == Person.Training.TRAINED and (
+        person.trained_on is None or person.trained_on <= day
+    )
+
+
+def ineligibility_on(person: Person, day: dt.date) -> str | None:
+    """Why the person may not stand duty on that day, as a reason code; None if they may."""
     if person.is_void:
         return "void"
-    if person.vetting_status != Person.Vetting.PASSED:
+    if not vetted_by(person, day):
         return "not_vetted"
-    if person.training_status != Person.Training.TRAINED:
+    if not trained_by(person, day):
         return "not_trained"
+    return None
+
+
+def ineligibility_of(person: Person) -> str | None:
+    """Why the person may not stand duty at all today, as a reason code; None if they may."""
+    return ineligibility_on(person, timezone.localdate())
+
+
+def ineligibility(person: Person, shift: Shift) -> str | None:
+    """Why the person may not stand this shift (judged on its day), as a reason code; None if
+    they may."""
+    reason = ineligibility_on(person, shift.day)
+    if reason:
+        return reason
     if int(shift.requirements.get(person.force_group, 0)) <= 0:
         return "group_not_needed"
     return None

@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates
 from huxue.core import audit, rulesets
 from huxue.core.rulesets import ruleset_save
+from huxue.notify.services import notify_cancel, notify_enqueue
+from huxue.orgs import access
 from huxue.orgs.models import Region
 from huxue.people.models import Person
 from huxue.posts.models import Post
@@ -33,6 +35,7 @@ from huxue.roster.models import (
     Shift,
     SignUp,
 )
+from huxue.roster.planning import reminder_prefix
 from huxue.roster.rules import (
     ineligibility,
     is_available,
@@ -40,6 +43,7 @@ from huxue.roster.rules import (
     term_bounds,
     week_bounds,
 )
+from huxue.roster.swaps import assignment_add
 
 INELIGIBLE = {
     "void": gettext_lazy("This member's record has been voided."),
@@ -194,13 +198,80 @@ def signup_create(*, actor: Any, person: Person, shift: Shift) -> SignUp:
                     % {"n": taken},
                     code="family_cap",
                 )
-    signup = SignUp.objects.create(person=person, shift=shift)
+    signup = SignUp.objects.create(person=person, shift=shift, reserve=slot_full(shift, person))
     audit.record(
         action="signup.create",
         actor=actor,
         obj=signup,
-        detail={"shift": shift.pk, "person": person.pk},
+        detail={"shift": shift.pk, "person": person.pk, "reserve": signup.reserve},
     )
+    return signup
+
+
+def slot_full(shift: Shift, person: Person) -> bool:
+    """Whether the planned roster already fills the shift's slots of the member's force group:
+    a sign-up then is a reserve (候补)."""
+    group = person.force_group
+    have = Assignment.objects.planned().filter(shift=shift, group=group).count()
+    return have >= int(shift.requirements.get(group, 0))
+
+
+def _undecided(signup: SignUp) -> SignUp:
+    locked = SignUp.objects.select_for_update(of=("self",)).select_related(
+        "person__user", "shift__post"
+    )
+    found = locked.get(pk=signup.pk)
+    if found.withdrawn_at is not None:
+        raise ValidationError(_("The member has withdrawn this sign-up."), code="withdrawn")
+    if found.status != SignUp.Status.PENDING:
+        raise ValidationError(_("This sign-up has already been answered."), code="decided")
+    return found
+
+
+@transaction.atomic
+def signup_accept(*, actor: Any, signup: SignUp) -> SignUp:
+    """The lead says yes: the member goes on the planned roster (locked, so no solve takes them
+    off) and sees the shift once the week is published."""
+    signup = _undecided(signup)
+    assignment_add(
+        actor=actor,
+        shift=signup.shift,
+        person=signup.person,
+        source=Assignment.Source.SIGNUP,
+        locked=True,
+    )
+    signup.status = SignUp.Status.ACCEPTED
+    signup.decided_at = timezone.now()
+    signup.save(update_fields=["status", "decided_at", "updated_at"])
+    audit.record(action="signup.accept", actor=actor, obj=signup)
+    return signup
+
+
+@transaction.atomic
+def signup_decline(*, actor: Any, signup: SignUp) -> SignUp:
+    """The lead says no, thanks: the member is told."""
+    access.require(actor, "write", signup.shift)
+    signup = _undecided(signup)
+    signup.status = SignUp.Status.DECLINED
+    signup.decided_at = timezone.now()
+    signup.save(update_fields=["status", "decided_at", "updated_at"])
+    if signup.person.user is not None:
+        notify_enqueue(
+            dedupe_key=f"signup:{signup.pk}:declined",
+            kind="roster.changed",
+            user=signup.person.user,
+            subject=_("Your sign-up was not needed this time"),
+            body=_(
+                "The roster for %(when)s at %(post)s is full without you this time. Thank you "
+                "for offering!"
+            )
+            % {
+                "when": timezone.localtime(signup.shift.starts_at).strftime("%m-%d %H:%M"),
+                "post": signup.shift.post,
+            },
+            payload={"shift": signup.shift_id},
+        )
+    audit.record(action="signup.decline", actor=actor, obj=signup)
     return signup
 
 
@@ -226,9 +297,19 @@ def signup_withdraw(*, actor: Any, signup: SignUp) -> SignUp:
         )
     signup.withdrawn_at = timezone.now()
     signup.save(update_fields=["withdrawn_at", "updated_at"])
-    dropped = Assignment.objects.filter(
-        shift=signup.shift, person=signup.person, dropped_at__isnull=True
-    ).update(dropped_at=signup.withdrawn_at, drop_reason="withdrawn")
+    # The member's own word takes effect at once, in the plan and in what is published.
+    dropped = (
+        Assignment.objects.planned()
+        .filter(shift=signup.shift, person=signup.person)
+        .update(
+            dropped_at=signup.withdrawn_at,
+            drop_reason="withdrawn",
+            published=False,
+            updated_at=signup.withdrawn_at,
+        )
+    )
+    if dropped:
+        notify_cancel(key_prefix=reminder_prefix(signup.shift_id, signup.person_id))
     audit.record(
         action="signup.withdraw",
         actor=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huxue.roster import lead_views, views
+from huxue.roster import exports, lead_views, views
 
 app_name = "roster"
 urlpatterns = [
@@ -17,10 +17,12 @@ urlpatterns = [
     path("schools/<int:pk>/week/<str:monday>/", lead_views.grid, name="grid"),
     path("schools/<int:pk>/week/<str:monday>/solve/", lead_views.solve, name="solve"),
     path("schools/<int:pk>/week/<str:monday>/publish/", lead_views.publish, name="publish"),
+    path("schools/<int:pk>/week/<str:monday>/xlsx/", exports.week_export, name="week_export"),
     path("runs/<int:pk>/", lead_views.run_detail, name="run"),
     path("lead/shifts/<int:pk>/", lead_views.shift_lead, name="shift_lead"),
     path("lead/shifts/<int:pk>/assign/", lead_views.assign, name="assign"),
     path("lead/assignments/<int:pk>/drop/", lead_views.drop, name="drop"),
+    path("lead/signups/<int:pk>/answer/", lead_views.signup_answer, name="signup_answer"),
     path("lead/assignments/<int:pk>/lock/", lead_views.lock, name="lock"),
     path("lead/swaps/", lead_views.swap_list, name="swaps"),
     path("lead/swaps/<int:pk>/decide/", lead_views.swap_decision, name="swap_decide"),

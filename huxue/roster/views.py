@@ -9,12 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huxue.people.models import Person
 from huxue.roster.forms import AvailabilityForm, ExceptionForm
 from huxue.roster.ical import feed_ics
+from huxue.roster.rules import ineligibility_of
 from huxue.roster.selectors import (
     assignments_of,
     availability_of,
@@ -26,6 +28,7 @@ from huxue.roster.selectors import (
     signups_of,
 )
 from huxue.roster.services import (
+    INELIGIBLE,
     availability_exception_set,
     availability_set,
     calendar_feed_issue,
@@ -42,10 +45,13 @@ def _member(request: HttpRequest) -> Person:
 @login_required
 def my_shifts(request: HttpRequest) -> HttpResponse:
     person = _member(request)
-    signups = list(signups_of(request.user, person=person))
     assignments = list(assignments_of(person, since=timezone.now()))
-    taken = {s.shift_id for s in signups} | {a.shift_id for a in assignments}
+    rostered = {a.shift_id for a in assignments}
+    # A sign-up answered by the published roster shows there, not twice.
+    signups = [s for s in signups_of(request.user, person=person) if s.shift_id not in rostered]
+    taken = {s.shift_id for s in signups} | rostered
     feed = getattr(person, "calendar_feed", None)
+    reason = ineligibility_of(person)
     return render(
         request,
         "roster/my_shifts.html",
@@ -56,6 +62,7 @@ def my_shifts(request: HttpRequest) -> HttpResponse:
             "open_shifts": [
                 s for s in open_shifts(request.user, person=person) if s.pk not in taken
             ],
+            "not_eligible": INELIGIBLE[reason] if reason else "",
             "feed_url": request.build_absolute_uri(reverse("roster:ical", args=[feed.token]))
             if feed
             else "",
@@ -69,13 +76,25 @@ def signup(request: HttpRequest, shift_pk: int) -> HttpResponse:
     person = _member(request)
     shift = shift_for(request.user, pk=shift_pk)
     try:
-        signup_create(actor=request.user, person=person, shift=shift)
+        made = signup_create(actor=request.user, person=person, shift=shift)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(
-            request, _("Thank you: you are signed up for %(shift)s.") % {"shift": shift}
-        )
+        place = {
+            "when": date_format(timezone.localtime(shift.starts_at), "m-d D H:i"),
+            "post": shift.post,
+        }
+        if made.reserve:
+            text = _(
+                "Thank you: you are a reserve for %(when)s at %(post)s. Its places are taken; "
+                "the school lead will ask you if one comes free."
+            )
+        else:
+            text = _(
+                "Thank you: your sign-up for %(when)s at %(post)s is waiting for the school "
+                "lead's answer."
+            )
+        messages.success(request, text % place)
     return redirect("roster:my_shifts")
 
 

@@ -43,7 +43,11 @@ def shift_open_now(city: City) -> Shift:
         requirements={"volunteer": 2},
     )
     Assignment.objects.create(
-        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+        published=True,
+        shift=shift,
+        person=city.person_a1,
+        group=city.person_a1.force_group,
+        source="manual",
     )
     return shift
 

@@ -66,7 +66,7 @@ def test_a_shift_shows_what_it_needs_and_how_full_it_is(
 ) -> None:
     shift = roster.a[0]
     Assignment.objects.create(
-        shift=shift, person=city.person_a1, group="volunteer", source="signup"
+        published=True, shift=shift, person=city.person_a1, group="volunteer", source="signup"
     )
     body = login("school_lead").get(f"/api/v1/shifts/{shift.pk}/").json()
     assert body["post_name"] == "南门" and body["school_name"] == "市第六小学"

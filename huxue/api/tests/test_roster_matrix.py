@@ -200,9 +200,11 @@ def test_a_member_sees_only_their_own_assignments_and_a_planner_their_scope(
 
     other = new_member(city, "张三")
     Assignment.objects.create(
-        shift=roster.a[0], person=city.person_a1, group="volunteer", source="signup"
+        published=True, shift=roster.a[0], person=city.person_a1, group="volunteer", source="signup"
     )
-    Assignment.objects.create(shift=roster.a[1], person=other, group="volunteer", source="solver")
+    Assignment.objects.create(
+        published=True, shift=roster.a[1], person=other, group="volunteer", source="solver"
+    )
     mine = client_for("volunteer").get("/api/v1/assignments/").json()["results"]
     assert [row["person"] for row in mine] == [city.person_a1.pk]
     lead = client_for("school_lead").get("/api/v1/assignments/").json()["results"]

@@ -55,7 +55,9 @@ def _add_shifts(city: City, r: Roster, count: int) -> None:
         shift = _shift(city)
         person = _person(city)
         SignUp.objects.create(person=person, shift=shift)
-        Assignment.objects.create(shift=shift, person=person, group="volunteer", source="signup")
+        Assignment.objects.create(
+            published=True, shift=shift, person=person, group="volunteer", source="signup"
+        )
 
 
 def _add_signups(city: City, r: Roster, count: int) -> None:
@@ -66,7 +68,11 @@ def _add_signups(city: City, r: Roster, count: int) -> None:
 def _add_assignments(city: City, r: Roster, count: int) -> None:
     for _i in range(count):
         Assignment.objects.create(
-            shift=_shift(city), person=city.person_a1, group="volunteer", source="solver"
+            published=True,
+            shift=_shift(city),
+            person=city.person_a1,
+            group="volunteer",
+            source="solver",
         )
 
 

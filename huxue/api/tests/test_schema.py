@@ -15,6 +15,8 @@ ENDPOINTS = {
     "/api/v1/shifts/generate/": {"post"},
     "/api/v1/signups/": {"get", "post"},
     "/api/v1/signups/{id}/withdraw/": {"post"},
+    "/api/v1/signups/{id}/accept/": {"post"},
+    "/api/v1/signups/{id}/decline/": {"post"},
     "/api/v1/availability/": {"get", "put"},
     "/api/v1/availability/exceptions/": {"post"},
     "/api/v1/roster-runs/": {"get", "post"},

@@ -23,7 +23,7 @@ figures; the per-slot explanations of unfilled slots are not made up for the pas
 stays empty), the assignments (members who signed up, with their sign-ups, the rest from the
 solver) and a published version per school. Members are chosen
 the way the solver may choose them: the force group the slot needs, from the school's own pool
-(officers of its station, guards of the company its bureau works with, its own security staff,
+(officers of its station, guards of the security company of its district, its own security staff,
 teachers and parents, community volunteers of the school or station), vetted and trained by
 then, available that weekday, within the weekly cap, and at one gate at a time (a member does at
 most one morning and one afternoon window a day; every morning window ends before any afternoon
@@ -52,6 +52,7 @@ from typing import Any, Generic, TypeVar
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from huxue.calendar.models import Closure
@@ -83,7 +84,7 @@ PERSON_TIMES = 169_600  # 群防群治工作出动人员169600人次 (the source
 HISTORY_START = dt.date(2019, 1, 1)
 HISTORY_END = data.AS_OF
 RECENT_WEEKS = 4  # this week and the three before it
-RECENT_FILL = 0.6  # share of the required slots that someone checked in for, lately
+RECENT_FILL = 0.9  # share of the required slots that someone checked in for, lately
 
 # The rollout after the on-site meeting: the first school days after the National Day holiday
 # until a week before the winter; every post is live by the end of 2019.
@@ -383,13 +384,16 @@ class _Simulation:
                 for weekday, start, end in shapes
                 if any(s <= start and e >= end for s, e in m.free.get(weekday, ()))
             }
-        # The security companies a school's guards come from: those under the same bureau as
-        # its police station.
-        companies: dict[int | None, list[int]] = defaultdict(list)
-        for unit in Unit.objects.filter(
-            kind=Unit.Kind.SECURITY_COMPANY, region__path__startswith=self.region.path
-        ).order_by("pk"):
-            companies[unit.parent_id].append(unit.pk)
+        # The security companies a school's guards come from: those of its district or of a
+        # region above it (as the solver reaches them).
+        companies = [
+            (path, pk)
+            for pk, path in Unit.objects.filter(
+                kind=Unit.Kind.SECURITY_COMPANY, region__path__startswith=self.region.path
+            )
+            .order_by("pk")
+            .values_list("pk", "region__path")
+        ]
         self.pools: dict[tuple[int, str], list[int]] = {}
         for school in {p.school for p in self.posts}:
             station = school.station_id
@@ -399,7 +403,8 @@ class _Simulation:
                 ForceGroup.GUARD: by_unit[(school.unit_id, ForceType.SCHOOL_SECURITY)]
                 + [
                     pk
-                    for company in companies[school.station.parent_id]
+                    for path, company in companies
+                    if school.unit.region.path.startswith(path)
                     for pk in by_unit[(company, ForceType.GUARD)]
                 ],
                 ForceGroup.STAFF: by_unit[(school.unit_id, ForceType.STAFF)],
@@ -616,7 +621,10 @@ class _Rows(Generic[M]):
         return pk
 
     def flush(self) -> int:
-        with _as_written(self.model):
+        # Under DEBUG, Django renders every statement with its values for the query log (on
+        # SQLite by asking the database to quote each value): for the history's half a million
+        # rows that was a sixth of the demo's build. These inserts are not worth logging.
+        with _as_written(self.model), override_settings(DEBUG=False):
             self.model._default_manager.bulk_create(self.objs, batch_size=BATCH)
         written = len(self.objs)
         self.objs = []
@@ -745,8 +753,10 @@ class _Writer:
                         self.signups.add(
                             person_id=duty.member,
                             shift_id=shift,
+                            status=SignUp.Status.ACCEPTED,  # the solve placed it
+                            decided_at=solved,
                             created_at=signed,
-                            updated_at=signed,
+                            updated_at=solved,
                         )
                     assignment = self.assignments.add(
                         shift_id=shift,
@@ -754,6 +764,7 @@ class _Writer:
                         group=duty.group,
                         source=source,
                         run_id=run,
+                        published=True,  # each week's roster was published before it began
                         created_at=solved,
                         updated_at=solved,
                     )

@@ -24,13 +24,20 @@ from django.core.exceptions import ValidationError
 from huxue.demo import data
 from huxue.demo.builder import synth
 from huxue.demo.builder.places import Places, PlacesPlan, company_key
-from huxue.people.forces import VOLUNTEER_TYPES, ForceType
+from huxue.people.forces import VOLUNTEER_TYPES, ForceGroup, ForceType
 from huxue.people.models import Consent, Person
 from huxue.people.services import PersonInput, id_index_of, people_bulk_write, person_clean
 
 Vetting = Person.Vetting
 Training = Person.Training
 DEMO_MEMBER = "demo_member"
+
+# How many members the demo recruits for the places its gates need (issue 15: next week's solve
+# fills some 98% of the slots, leaving colleagues free to swap with and substitutes to call).
+GUARDS_PER_POST = 1.7
+STAFF_PER_PLACE = 4
+PARENTS_PER_PLACE = 5
+PARENTS_PER_PLACE_PILOT = 8
 
 
 @dataclass(frozen=True)
@@ -41,23 +48,26 @@ class Profile:
     trained_share: float
     equipped: bool  # volunteers and school people wear the red armband and vest
     may_fail: bool  # whether a background check can fail (officers were vetted on hiring)
+    # Of those whose first training ran out, how many took the refresher in time: the forces
+    # on duty by their job are sent to it, volunteers let some lapse.
+    refreshed_share: float = 0.7
 
 
 PROFILES: dict[str, Profile] = {
     ForceType.POLICE: Profile(
-        0.2, (1968, 1997), (dt.date(2010, 3, 1), dt.date(2019, 8, 31)), 1.0, False, False
+        0.2, (1968, 1997), (dt.date(2010, 3, 1), dt.date(2019, 8, 31)), 1.0, False, False, 0.92
     ),
     ForceType.AUXILIARY: Profile(
-        0.25, (1975, 2000), (dt.date(2015, 1, 5), dt.date(2021, 6, 30)), 0.95, False, False
+        0.25, (1975, 2000), (dt.date(2015, 1, 5), dt.date(2021, 6, 30)), 0.95, False, False, 0.9
     ),
     ForceType.GUARD: Profile(
-        0.1, (1962, 1996), (dt.date(2017, 3, 1), dt.date(2021, 10, 31)), 0.95, False, True
+        0.1, (1962, 1996), (dt.date(2017, 3, 1), dt.date(2021, 10, 31)), 0.95, False, True, 0.9
     ),
     ForceType.SCHOOL_SECURITY: Profile(
-        0.15, (1962, 1990), (dt.date(2019, 3, 1), dt.date(2021, 12, 31)), 0.95, True, True
+        0.15, (1962, 1990), (dt.date(2019, 3, 1), dt.date(2021, 12, 31)), 0.95, True, True, 0.9
     ),
     ForceType.STAFF: Profile(
-        0.7, (1965, 1997), (data.ROLLOUT, dt.date(2022, 1, 31)), 0.85, True, True
+        0.7, (1965, 1997), (data.ROLLOUT, dt.date(2022, 1, 31)), 0.85, True, True, 0.8
     ),
     ForceType.PARENT: Profile(
         0.62, (1977, 1992), (data.ROLLOUT, dt.date(2022, 2, 18)), 0.8, True, True
@@ -176,7 +186,7 @@ class _Planner:
             return Training.NONE, None
         if (data.AS_OF - first).days <= data.TRAINING_VALID_DAYS:
             return Training.TRAINED, first
-        if sure or self.rng.random() < 0.7:  # most took the refresher in time
+        if sure or self.rng.random() < profile.refreshed_share:
             refresher = synth.date_between(
                 self.rng,
                 first + dt.timedelta(days=data.TRAINING_VALID_DAYS - 90),
@@ -210,14 +220,15 @@ def plan_people(seed: int, places: PlacesPlan) -> tuple[PersonSpec, ...]:
     districts = {d.code: d for d in data.DISTRICTS}
 
     for station in places.stations():
-        for _ in range(rng.randint(4, 7)):
+        for _ in range(rng.randint(6, 9)):
             planner.add(ForceType.POLICE, unit=station.key, area=station.region)
-        for _ in range(rng.randint(8, 12)):
+        for _ in range(rng.randint(16, 21)):
             planner.add(ForceType.AUXILIARY, unit=station.key, area=station.region)
-        for _ in range(rng.randint(5, 10)):
+        for _ in range(rng.randint(6, 10)):
             planner.add(ForceType.COMMUNITY, unit=station.key, area=station.region)
 
-    # Guards: a little more than one per post in the company's area.
+    # Guards: the company (or its district branch) has some 1.7 per post it serves, so the
+    # posts are covered with each guard on a few windows a week (the city's weekly cap).
     company_posts: dict[str, int] = {}
     company_areas: dict[str, list[str]] = {}
     for school in places.schools:
@@ -226,22 +237,32 @@ def plan_people(seed: int, places: PlacesPlan) -> tuple[PersonSpec, ...]:
         if school.region not in company_areas.setdefault(key, []):
             company_areas[key].append(school.region)
     for key, posts in company_posts.items():
-        for _ in range(round(posts * 1.15)):
+        for _ in range(round(posts * GUARDS_PER_POST)):
             planner.add(ForceType.GUARD, unit=key, area=rng.choice(company_areas[key]))
 
     pilot_key = places.pilot.key
     for school in places.schools:
         posts = places.posts_at(school.key)
         unit, area, pilot = school.key, school.region, school.key == pilot_key
+        # A school's rota is as large as its gates need: some four teachers per place a window
+        # needs a teacher, five parents per volunteer place (each offers one to three days),
+        # more at the pilot school, whose volunteer team is the oldest.
+        staff = places.needed_at(school.key, ForceGroup.STAFF)
+        volunteers = places.needed_at(school.key, ForceGroup.VOLUNTEER)
+        parents = (PARENTS_PER_PLACE_PILOT if pilot else PARENTS_PER_PLACE) * volunteers
         planner.add_many(
             ForceType.SCHOOL_SECURITY,
-            1 + (posts >= 2) + (school.pupils >= 2000),
+            2 + (posts >= 2) + (school.pupils >= 2000),
             unit=unit,
             area=area,
             pilot=pilot,
         )
         planner.add_many(
-            ForceType.STAFF, 2 * posts + rng.randint(1, 3), unit=unit, area=area, pilot=pilot
+            ForceType.STAFF,
+            STAFF_PER_PLACE * staff + rng.randint(1, 3),
+            unit=unit,
+            area=area,
+            pilot=pilot,
         )
         if pilot:
             planner.add(
@@ -254,14 +275,14 @@ def plan_people(seed: int, places: PlacesPlan) -> tuple[PersonSpec, ...]:
             )
         planner.add_many(
             ForceType.PARENT,
-            7 * posts + rng.randint(1, 3 * posts),
+            parents + rng.randint(1, volunteers + 1),
             unit=unit,
             area=area,
             pilot=pilot,
             child_school=unit,
         )
         planner.add_many(
-            ForceType.COMMUNITY, posts + rng.randint(0, 2), unit=unit, area=area, pilot=pilot
+            ForceType.COMMUNITY, posts + rng.randint(1, 3), unit=unit, area=area, pilot=pilot
         )
 
     if len(planner.people) < data.MEMBERS_MIN:

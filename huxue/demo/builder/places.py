@@ -31,7 +31,9 @@ def county_bureau_key(code: str) -> str:
 
 
 def company_key(district: data.District) -> str:
-    return f"company:{district.code}" if district.county else COMPANY_CITY_KEY
+    """The security company whose guards stand at the district's schools: the county's own
+    company, or the city company's branch office (分公司) in the district."""
+    return f"company:{district.code}"
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,16 @@ class PlacesPlan:
 
     def posts_at(self, school_key: str) -> int:
         return self.gates[school_key]
+
+    def needed_at(self, school_key: str, group: str) -> int:
+        """How many members of the force group one duty window needs at the school's gates."""
+        return sum(
+            n
+            for post in self.posts
+            if post.school == school_key
+            for g, n in post.requirements
+            if g == group
+        )
 
 
 # --- planning (pure) ---------------------------------------------------------------------------
@@ -346,6 +358,16 @@ def plan_places(seed: int) -> PlacesPlan:
                     parent,
                 ),
             ]
+        else:
+            units.append(
+                UnitSpec(
+                    company_key(district),
+                    Unit.Kind.SECURITY_COMPANY,
+                    f"{data.COMPANY_CITY}{district.name.removesuffix('区')}分公司",
+                    district.code,
+                    COMPANY_CITY_KEY,
+                )
+            )
         keys = [f"station:{district.code}:{n}" for n in range(1, len(district.stations) + 1)]
         station_keys[district.code] = keys
         units += [

@@ -59,6 +59,24 @@ def shortfall(requirements: dict[str, Any], on_duty: dict[str, int]) -> dict[str
     return missing
 
 
+def on_duty_elsewhere(shift: Shift, person_ids: list[int]) -> set[int]:
+    """Of these members, those checked in (and not yet out) on another shift that overlaps this
+    one: at another post at that time, whatever the roster says."""
+    if not person_ids:
+        return set()
+    return set(
+        CheckIn.objects.filter(
+            person_id__in=person_ids,
+            voided_at__isnull=True,
+            checked_out_at__isnull=True,
+            shift__starts_at__lt=shift.ends_at,
+            shift__ends_at__gt=shift.starts_at,
+        )
+        .exclude(shift=shift)
+        .values_list("person_id", flat=True)
+    )
+
+
 def shift_url(shift: Shift) -> str:
     return settings.HUXUE_BASE_URL.rstrip("/") + reverse("duty:shift", args=[shift.pk])
 

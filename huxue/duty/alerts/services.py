@@ -308,6 +308,7 @@ def callout_answer(*, actor: Any, callout: CallOut, accept: bool) -> CallOut:
                         person=person,
                         source=Assignment.Source.SUBSTITUTE,
                         locked=True,
+                        publish=True,
                     )
                 callout.assignment = assignment
             callout.status = wanted

@@ -8,6 +8,7 @@ Views parse input, call one service and render. Who may see and do what is decid
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,7 @@ from huxue.duty.alerts.selectors import (
     is_over,
     may,
     on_duty_counts,
+    on_duty_elsewhere,
     shift_for_lead,
     shortfall,
 )
@@ -37,7 +39,8 @@ from huxue.orgs import access
 from huxue.people.forces import GROUP_LABELS
 from huxue.people.models import Person
 from huxue.roster.models import Assignment, Shift
-from huxue.roster.swaps import candidates_for, open_groups, rank_substitutes
+from huxue.roster.selectors import MAX_NOT_OFFERED
+from huxue.roster.swaps import PROBLEM_SHORT, candidates_for, open_groups, rank_with_reasons
 
 MAX_SUBSTITUTES = 15
 
@@ -72,14 +75,15 @@ def _missing(shift: Shift, on_duty: dict[str, int], now: dt.datetime) -> dict[st
 def _substitutes(
     user: Any, shift: Shift, missing: dict[str, int], skip: set[int]
 ) -> list[dict[str, Any]]:
-    """Ranked members of the pool per missing group, with whether the site can reach them."""
-    candidates = candidates_for(shift=shift, actor=user)
-    ranked = {
-        group: [c for c in rank_substitutes(candidates, group=group) if c.person_id not in skip][
-            :MAX_SUBSTITUTES
-        ]
-        for group in sorted(missing)
-    }
+    """Per missing group, the members of the pool who could come, best first
+    (``swaps.rank_with_reasons``: own school, then nearest, then the fewest shifts that week),
+    with whether the site can reach them; and why the others of that group are not offered.
+    ``skip``: those already on the shift, checked in here or called out to it."""
+    candidates = [c for c in candidates_for(shift=shift, actor=user) if c.person_id not in skip]
+    elsewhere = on_duty_elsewhere(shift, [c.person_id for c in candidates])
+    candidates = [replace(c, busy=True) if c.person_id in elsewhere else c for c in candidates]
+    rankings = {group: rank_with_reasons(candidates, group=group) for group in sorted(missing)}
+    ranked = {group: r.offered[:MAX_SUBSTITUTES] for group, r in rankings.items()}
     ids = {c.person_id for rows in ranked.values() for c in rows}
     people = {p.pk: p for p in Person.objects.filter(pk__in=ids).select_related("user")}
 
@@ -99,6 +103,11 @@ def _substitutes(
                 }
                 for c in rows
             ],
+            "not_offered": [
+                (c, PROBLEM_SHORT[problem])
+                for c, problem in rankings[group].not_offered[:MAX_NOT_OFFERED]
+            ],
+            "more_not_offered": max(len(rankings[group].not_offered) - MAX_NOT_OFFERED, 0),
         }
         for group, rows in ranked.items()
     ]
@@ -112,7 +121,8 @@ def shift_duty(request: HttpRequest, pk: int) -> HttpResponse:
     can_rollcall = may(request.user, shift, "rollcall")
     can_callout = may(request.user, shift, "callout")
     assignments = list(
-        Assignment.objects.filter(shift=shift, dropped_at__isnull=True)
+        Assignment.objects.published()
+        .filter(shift=shift)
         .select_related("person")
         .order_by("group", "person__name", "pk")
     )

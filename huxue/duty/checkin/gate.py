@@ -27,7 +27,7 @@ from huxue.roster.models import Assignment, Shift
 class Gate:
     shift: Shift  # its post, school, unit and region loaded
     rules: DutyRules
-    assignment_id: int | None  # the member's live assignment to the window
+    assignment_id: int | None  # the member's published assignment to the window
     actor_may_check_in: bool  # whether any role of the actor may write check-ins
 
     @property
@@ -56,9 +56,9 @@ def gate_read(
         shifts = Shift.objects.window_at(at).filter(post_id=post_id)
     else:
         return None
-    assignment = Assignment.objects.filter(
-        shift=OuterRef("pk"), person=member, dropped_at__isnull=True
-    ).values("pk")
+    assignment = (
+        Assignment.objects.published().filter(shift=OuterRef("pk"), person=member).values("pk")
+    )
     read = (
         shifts.filter(post__in=Post.objects.live())
         .select_related(

@@ -35,7 +35,11 @@ def at(monkeypatch: pytest.MonkeyPatch):
 
 def rostered(city: City, shift) -> Assignment:
     return Assignment.objects.create(
-        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+        published=True,
+        shift=shift,
+        person=city.person_a1,
+        group=city.person_a1.force_group,
+        source="manual",
     )
 
 

@@ -41,7 +41,9 @@ def test_roll_call_records_against_the_shift_it_names(city: City, login, at) -> 
     on the 08:00 shift, for a member rostered there: the check-in is that shift's, on time."""
     early, late = two_windows(city)
     person = city.person_a1
-    Assignment.objects.create(shift=late, person=person, group=person.force_group, source="manual")
+    Assignment.objects.create(
+        published=True, shift=late, person=person, group=person.force_group, source="manual"
+    )
     at(7, 50)
     response = login("school_lead").post(
         f"/api/v1/shifts/{late.pk}/rollcall/",

@@ -67,7 +67,7 @@ def rostered(city: City, shift) -> dict[str, Assignment]:
     no_phone = vet(make_person(city, unit=city.school_a1.unit, name="周平", force_type="parent"))
     return {
         name: Assignment.objects.create(
-            shift=shift, person=person, group="volunteer", source="solver"
+            published=True, shift=shift, person=person, group="volunteer", source="solver"
         )
         for name, person in (("lihong", city.person_a1), ("zhouping", no_phone))
     }
@@ -589,7 +589,9 @@ def test_the_lead_page_and_lists_take_the_same_queries_for_more_people(
         extra = vet(
             make_person(city, unit=city.school_a1.unit, name=f"队员{i}", force_type="parent")
         )
-        Assignment.objects.create(shift=shift, person=extra, group="volunteer", source="solver")
+        Assignment.objects.create(
+            published=True, shift=shift, person=extra, group="volunteer", source="solver"
+        )
         vet(make_person(city, unit=city.school_a1.unit, name=f"候补{i}", force_type="parent"))
         user = make_user(f"caller{i}", "member", unit=city.school_a1.unit)
         called = vet(

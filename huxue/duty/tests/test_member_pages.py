@@ -39,7 +39,11 @@ def at(monkeypatch: pytest.MonkeyPatch):
 
 def rostered(city: City, shift: Shift) -> Assignment:
     return Assignment.objects.create(
-        shift=shift, person=city.person_a1, group=city.person_a1.force_group, source="manual"
+        published=True,
+        shift=shift,
+        person=city.person_a1,
+        group=city.person_a1.force_group,
+        source="manual",
     )
 
 

@@ -8,6 +8,7 @@ the same functions here, so that each read has one definition.
 """
 
 from huxue.roster.selectors.changes import (
+    MAX_NOT_OFFERED,
     MAX_SUBSTITUTES,
     ShiftRoster,
     SubstituteGroup,
@@ -18,6 +19,7 @@ from huxue.roster.selectors.changes import (
     shift_roster,
     substitutes_for,
     swap_by_pk,
+    swap_last_decided_on,
     swap_pending_on,
     swap_to_decide_for,
     swaps_decided_for_lead,
@@ -68,6 +70,7 @@ from huxue.roster.selectors.shifts import (
 )
 
 __all__ = [
+    "MAX_NOT_OFFERED",
     "MAX_SUBSTITUTES",
     "MemberAvailability",
     "RosterWeek",
@@ -112,6 +115,7 @@ __all__ = [
     "signups_visible_to",
     "substitutes_for",
     "swap_by_pk",
+    "swap_last_decided_on",
     "swap_pending_on",
     "swap_to_decide_for",
     "swaps_decided_for_lead",

@@ -4,7 +4,7 @@ people a planner may put on a shift, and swap requests (the lead's decisions, th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -17,10 +17,12 @@ from huxue.roster.models import Assignment, Shift, SignUp
 from huxue.roster.selectors.members import person_of
 from huxue.roster.selectors.shifts import SHIFT_PLACE
 from huxue.roster.swap_models import SwapRequest
-from huxue.roster.swaps import Candidate, candidates_for, open_groups, rank_substitutes
+from huxue.roster.swaps import Candidate, candidates_for, open_groups, rank_with_reasons
 
-# At most this many substitutes per force group, on the shift page and over the API.
+# At most this many substitutes per force group, on the shift page and over the API; and at
+# most this many of those not offered, with the reason, nearest first.
 MAX_SUBSTITUTES = 15
+MAX_NOT_OFFERED = 30
 
 # --- A shift's people -----------------------------------------------------------------------
 
@@ -37,26 +39,38 @@ class SubstituteGroup:
     group: str
     missing: int | None  # how many more the shift needs; None when the group was asked for
     people: list[Candidate]  # eligible members, best first, at most MAX_SUBSTITUTES
+    # Members of the group who are not offered and why (a ``swaps.PROBLEM_SHORT`` key), nearest
+    # first, at most MAX_NOT_OFFERED; ``more_not_offered`` counts the rest.
+    not_offered: list[tuple[Candidate, str]] = field(default_factory=list)
+    more_not_offered: int = 0
 
 
 def substitutes_for(user: Any, *, shift: Shift, group: str | None = None) -> list[SubstituteGroup]:
     """Who could step in: for each force group the shift still needs (or for `group` alone),
-    the eligible members the user may read, best first (``swaps.rank_substitutes``)."""
+    the eligible members the user may read, best first, and why the others are not offered
+    (``swaps.rank_with_reasons``)."""
     needed: dict[str, int | None] = {group: None} if group else dict(open_groups(shift))
     candidates = candidates_for(shift=shift, actor=user) if needed else []
-    return [
-        SubstituteGroup(
-            group=g, missing=n, people=rank_substitutes(candidates, group=g)[:MAX_SUBSTITUTES]
+    groups = []
+    for g, n in sorted(needed.items()):
+        ranking = rank_with_reasons(candidates, group=g)
+        groups.append(
+            SubstituteGroup(
+                group=g,
+                missing=n,
+                people=ranking.offered[:MAX_SUBSTITUTES],
+                not_offered=ranking.not_offered[:MAX_NOT_OFFERED],
+                more_not_offered=max(len(ranking.not_offered) - MAX_NOT_OFFERED, 0),
+            )
         )
-        for g, n in sorted(needed.items())
-    ]
+    return groups
 
 
 @dataclass(frozen=True)
 class ShiftRoster:
     live: list[Assignment]
     dropped: list[Assignment]  # most recently dropped first
-    signups: list[SignUp]  # live ones
+    signups: list[SignUp]  # waiting for an answer, first come first; reserves last
     substitutes: list[SubstituteGroup]  # for each force group still needed
 
 
@@ -67,7 +81,11 @@ def shift_roster(user: Any, *, shift: Shift) -> ShiftRoster:
         Assignment.objects.filter(shift=shift).select_related("person").order_by("-dropped_at")
     )
     substitutes = substitutes_for(user, shift=shift)
-    signups = list(shift.signups.filter(withdrawn_at__isnull=True).select_related("person"))
+    signups = list(
+        shift.signups.filter(withdrawn_at__isnull=True, status=SignUp.Status.PENDING)
+        .select_related("person")
+        .order_by("reserve", "created_at", "pk")
+    )
     return ShiftRoster(
         live=[a for a in assignments if a.dropped_at is None],
         dropped=[a for a in assignments if a.dropped_at is not None],
@@ -174,3 +192,12 @@ def swap_pending_on(*, assignment: Assignment) -> SwapRequest | None:
     return SwapRequest.objects.filter(
         assignment=assignment, status=SwapRequest.Status.PENDING
     ).first()
+
+
+def swap_last_decided_on(*, assignment: Assignment) -> SwapRequest | None:
+    """The latest answer the lead gave on this assignment, for the member to see."""
+    return (
+        SwapRequest.objects.filter(assignment=assignment, decided_at__isnull=False)
+        .order_by("-decided_at")
+        .first()
+    )

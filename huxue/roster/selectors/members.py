@@ -22,6 +22,7 @@ from huxue.roster.models import (
     Shift,
     SignUp,
 )
+from huxue.roster.rules import availability_check, ineligibility_of
 from huxue.roster.selectors.shifts import SHIFT_PLACE, shifts_visible_to
 from huxue.roster.swaps import Candidate
 
@@ -45,22 +46,40 @@ def member_for(user: Any, *, action: str = "write", model: type[Model] = SignUp)
     return person
 
 
-def open_shifts(user: Any, *, person: Person, days: int = 14) -> QuerySet[Shift]:
-    """Upcoming shifts the member can see that need their force group, with how full they are."""
+def open_shifts(user: Any, *, person: Person, days: int = 14) -> list[Shift]:
+    """Upcoming shifts the member could sign up for: visible to them, needing their force group,
+    inside the times they said they are free, and only if they may stand duty at all. Each has
+    ``planned`` (the planned roster's people of their group) and ``reserve`` (a sign-up would be
+    a reserve, 候补, as the slots are full)."""
+    if ineligibility_of(person):
+        return []
     now = timezone.now()
-    return (
+    group = person.force_group
+    shifts = (
         shifts_visible_to(user)
         .filter(starts_at__gt=now, starts_at__lt=now + dt.timedelta(days=days))
-        .filter(**{f"requirements__{person.force_group}__gt": 0})
+        .filter(**{f"requirements__{group}__gt": 0})
         .annotate(
-            taken=Count("signups", filter=Q(signups__withdrawn_at__isnull=True), distinct=True),
+            planned=Count(
+                "assignments",
+                filter=Q(assignments__dropped_at__isnull=True, assignments__group=group),
+                distinct=True,
+            ),
         )
         .order_by("starts_at", "post__name")
     )
+    free = availability_check(person.availability.all(), person.availability_exceptions.all())
+    found: list[Shift] = []
+    for shift in shifts:
+        if free(shift):
+            shift.reserve = shift.planned >= int(shift.requirements.get(group, 0))  # type: ignore[attr-defined]
+            found.append(shift)
+    return found
 
 
 def signups_of(user: Any, *, person: Person) -> QuerySet[SignUp]:
-    """The member's live sign-ups for shifts still to come."""
+    """The member's sign-ups for shifts still to come, with the answer to each (pending,
+    accepted, declined; a reserve while pending)."""
     return access.filter(
         user,
         "read",
@@ -73,10 +92,9 @@ def signups_of(user: Any, *, person: Person) -> QuerySet[SignUp]:
 
 
 def assignments_of(person: Person, *, since: dt.datetime | None = None) -> QuerySet[Assignment]:
-    """A member's live assignments (for their own pages and their calendar feed)."""
-    qs = Assignment.objects.filter(
-        person=person, dropped_at__isnull=True, shift__cancelled_at__isnull=True
-    )
+    """A member's published assignments (their own pages, today's duty page and their calendar
+    feed): never the lead's unpublished plan."""
+    qs = Assignment.objects.published().filter(person=person, shift__cancelled_at__isnull=True)
     if since is not None:
         qs = qs.filter(shift__ends_at__gt=since)
     return qs.select_related("shift", "shift__post", "shift__post__school__unit").order_by(
@@ -110,12 +128,13 @@ def feed_by_token(*, token: str) -> CalendarFeed | None:
 
 
 def _own_assignments(person: Person) -> QuerySet[Assignment]:
-    qs = Assignment.objects.filter(person=person, dropped_at__isnull=True)
+    qs = Assignment.objects.published().filter(person=person)
     return qs.select_related(f"{SHIFT_PLACE}__region", "person")
 
 
 def own_assignments_of(user: Any) -> QuerySet[Assignment]:
-    """The live assignments of the member behind the login: the shifts they may ask to swap."""
+    """The published assignments of the member behind the login: the shifts they may ask to
+    swap."""
     person = person_of(user)
     if person is None:
         return Assignment.objects.none()

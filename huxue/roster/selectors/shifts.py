@@ -106,16 +106,24 @@ def signup_for(user: Any, *, pk: int, action: str = "write") -> SignUp:
 def assignments_visible_to(
     user: Any,
     *,
+    planned: bool = False,
     school: int | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> QuerySet[Assignment]:
-    """Live assignments on shifts not cancelled, in scope, by shift start and force group."""
-    qs = Assignment.objects.filter(
-        dropped_at__isnull=True, shift__cancelled_at__isnull=True
-    ).select_related(SHIFT_PLACE, "person")
+    """Published assignments (what members were told) on shifts not cancelled, in scope, by
+    shift start and force group; ``planned``: the planned roster instead, of the shifts the user
+    plans (nothing for a member)."""
+    if planned and not access.allowed(user, "write", Shift):
+        return Assignment.objects.none()  # a member's own plan is not theirs to read
+    rows = Assignment.objects.planned() if planned else Assignment.objects.published()
+    live = rows.filter(shift__cancelled_at__isnull=True).select_related(SHIFT_PLACE, "person")
     qs = _in_range(
-        access.filter(user, "read", qs), to_shift="shift__", school=school, start=start, end=end
+        access.filter(user, "write" if planned else "read", live),
+        to_shift="shift__",
+        school=school,
+        start=start,
+        end=end,
     )
     return qs.order_by("shift__starts_at", "group", "id")
 

@@ -1,7 +1,8 @@
 """The one objective every solver here is measured by, and the candidate pairs they share.
 
 objective = Σ empty slots × coverage weight of their group
-          + Σ assignments × (distance + away from home school + new post)
+          + Σ assignments × (distance + away from home school + new post
+                             + change, for a pair not in the roster being re-solved)
           + Σ members and weeks × spread × L(L-1)/2 for a load of L shifts (convex: even spread)
 """
 
@@ -20,6 +21,8 @@ def pair_cost(problem: Problem, member: Member, shift: Shift) -> int:
         cost += w.away_from_home_school
     if shift.post not in member.recent_posts:
         cost += w.new_post
+    if problem.current and (member.id, shift.id) not in problem.current:
+        cost += w.change
     return int(cost)
 
 

@@ -9,13 +9,21 @@ Reasons are checked in this order for each slot; the first that holds is given:
   not_chosen      someone could still stand there, but only by emptying a slot that counts more
                   (or, when overlaps chain, the solver's restriction kept them out)
 Codes and params are what the Django layer translates; the English sentences are defaults.
+
+Besides the counts, params name the people nearest to a fix, as [member id, km to the post]:
+  capped    eligible and free then, kept out only by their weekly cap (nearest first)
+  unready   free then and within reach of the post, but not vetted or not trained: each with
+            "vet" or "train", what they still need
+At most NAMED of each: the Django layer shows them (masked) as the people to ask first.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from huxue.roster.solver.model import Assignment, Member, Problem, Shift, UnfilledSlot
+from huxue.roster.solver.model import Assignment, Member, Problem, Shift, UnfilledSlot, km
+
+NAMED = 3  # people named per list (capped, unready) for one empty slot
 
 REASONS = (
     "no_group",
@@ -67,15 +75,27 @@ def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlo
         if family is not None:
             family_load[family] += 1
 
-    def blocked(m: Member, shift: Shift) -> bool:
-        if week_load[(m.id, shift.week())] >= m.weekly_cap:
-            return True
+    def at_cap(m: Member, shift: Shift) -> bool:
+        return week_load[(m.id, shift.week())] >= m.weekly_cap
+
+    def blocked_otherwise(m: Member, shift: Shift) -> bool:
+        """By the family cap or another shift at the same time: not a cap a lead can raise."""
         cap = problem.family_caps.get(m.family) if m.family is not None else None
         if cap is not None and m.family is not None and family_load[m.family] >= cap:
             return True
         return any(
             o.day == shift.day and o.start < shift.end and shift.start < o.end for o in on[m.id]
         )
+
+    def blocked(m: Member, shift: Shift) -> bool:
+        return at_cap(m, shift) or blocked_otherwise(m, shift)
+
+    def nearest(people: list[Member], shift: Shift) -> list[tuple[float, Member]]:
+        by_distance = sorted(
+            ((round(km(m.lat, m.lng, shift.lat, shift.lng), 1), m) for m in people),
+            key=lambda pair: (pair[0], pair[1].id),
+        )
+        return by_distance[:NAMED]
 
     pool: Counter[str] = Counter(m.group for m in members)
     vetted: Counter[str] = Counter(m.group for m in members if m.vetted)
@@ -93,10 +113,19 @@ def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlo
             missing = need - filled[(shift.id, group)]
             if missing <= 0:
                 continue
-            available = [
-                by_id[i]
-                for i in sorted(who_can[shift.id])
-                if i in by_id and by_id[i].group == group and by_id[i].vetted and by_id[i].trained
+            of_group = [by_id[i] for i in sorted(who_can[shift.id]) if i in by_id]
+            of_group = [m for m in of_group if m.group == group]
+            available = [m for m in of_group if m.vetted and m.trained]
+            capped = [
+                [m.id, d]
+                for d, m in nearest(
+                    [m for m in available if at_cap(m, shift) and not blocked_otherwise(m, shift)],
+                    shift,
+                )
+            ]
+            unready = [
+                [m.id, d, "train" if m.vetted else "vet"]
+                for d, m in nearest([m for m in of_group if not (m.vetted and m.trained)], shift)
             ]
             if not pool[group]:
                 reason = "no_group"
@@ -117,6 +146,7 @@ def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlo
                 "post": shift.post,
                 "candidates": len(available),
             }
+            extra = {"capped": capped, "unready": unready}
             code, suggestion = _SUGGESTIONS[reason]
             out.append(
                 UnfilledSlot(
@@ -127,7 +157,7 @@ def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlo
                     message=_MESSAGES[reason].format(**params),
                     suggestion=code,
                     suggestion_text=suggestion.format(**params),
-                    params=params,
+                    params={**params, **extra},
                 )
             )
     return out

@@ -63,6 +63,9 @@ class Weights:
     away_from_home_school: int = 30
     spread: int = 10  # the k-th shift of a member in a week costs spread * (k - 1) more
     new_post: int = 20  # a post the member did not stand at recently (continuity)
+    # A re-solve: a pair not in the roster being re-solved (``Problem.current``) costs this, so
+    # the people already told keep their shifts unless filling an empty slot needs the change.
+    change: int = 300
 
     def penalty(self, group: str) -> int:
         return int(self.coverage.get(group, 1_000))
@@ -76,6 +79,9 @@ class Problem:
     family_caps: Mapping[int, int] = field(default_factory=dict, hash=False)
     signups: frozenset[tuple[int, int]] = frozenset()  # (member, shift)
     locks: frozenset[tuple[int, int]] = frozenset()  # (member, shift), set by a lead
+    # The roster being re-solved, (member, shift): keeping a pair is free, any other costs
+    # ``Weights.change``. Empty for a first solve.
+    current: frozenset[tuple[int, int]] = frozenset()
     weights: Weights = field(default_factory=Weights)
     seed: int = 0
     time_limit_s: float = 10.0
@@ -101,7 +107,8 @@ class UnfilledSlot:
     message: str  # English default; the Django layer translates from reason and params
     suggestion: str  # a code: recruit, vet, train, ask_availability, raise_cap
     suggestion_text: str
-    params: Mapping[str, int | str] = field(default_factory=dict, hash=False)
+    # counts and ids, and lists of [member, km, ...] (see explain): JSON as they are
+    params: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -174,13 +174,23 @@ def test_publish_makes_a_new_version_and_the_grid_shows_its_number(
     person = ready(city, "家长", "parent")
     _assign(week[0], person)
     client = login("school_lead")
+    assert "未发布的更改：1" in client.get(grid_url(city)).content.decode()
+    preview = client.get(grid_url(city) + "publish/").content.decode()
+    assert "家长" in preview and "发布后将有 1 / " in preview
 
     assert client.post(grid_url(city) + "publish/").status_code == 302
+    refused = client.post(grid_url(city) + "publish/", follow=True).content.decode()
+    assert "自第 1 版发布以来没有更改" in refused  # nothing to publish: no empty version
+    assert 'data-testid="unpublished"' not in client.get(grid_url(city)).content.decode()
+    other = ready(city, "家长二", "parent")
+    _assign(week[1], other)
     assert client.post(grid_url(city) + "publish/").status_code == 302
 
     versions = list(RosterVersion.objects.filter(school=city.school_a1).order_by("version"))
     assert [v.version for v in versions] == [1, 2]
-    assert versions[1].snapshot == [[week[0].pk, person.pk, "volunteer"]]
+    assert versions[1].snapshot == sorted(
+        [[week[0].pk, person.pk, "volunteer"], [week[1].pk, other.pk, "volunteer"]]
+    )
     response = client.get(grid_url(city))
     assert response.context["version"] == versions[1]
     assert 'data-testid="version"' in response.content.decode()
@@ -225,7 +235,7 @@ def test_a_lead_takes_a_member_off_with_a_reason_and_locks_and_unlocks(
     person = ready(city, "家长", "parent")
     Person.objects.filter(pk=city.person_a1.pk).update(user=None)
     Person.objects.filter(pk=person.pk).update(user=city.users["volunteer"])
-    a = _assign(week[0], person)
+    a = _assign(week[0], person, published=True)
     client = login("school_lead")
 
     client.post(reverse("roster:lock", args=[a.pk]), {"locked": "1"})
@@ -241,7 +251,11 @@ def test_a_lead_takes_a_member_off_with_a_reason_and_locks_and_unlocks(
     client.post(reverse("roster:drop", args=[a.pk]), {"reason": "生病"})
     a.refresh_from_db()
     assert a.dropped_at == NOW and a.drop_reason == "生病"
-    assert Notification.objects.filter(dedupe_key=f"roster.dropped:assignment:{a.pk}").count() == 1
+    assert a.published  # members see the published roster until the lead publishes the change
+    assert not Notification.objects.filter(kind="roster.changed").exists()
+    client.post(grid_url(city) + "publish/")
+    told = Notification.objects.get(kind="roster.changed", user=city.users["volunteer"])
+    assert told.subject == "您的排班有变动" and "执勤已取消" in told.body
     actions = AuditEvent.objects.filter(action__startswith="assignment.").order_by("pk")
     assert [e.action for e in actions] == [
         "assignment.lock",
@@ -336,7 +350,7 @@ def test_on_a_weekend_the_planner_starts_from_next_week(city: City, login) -> No
     assert response.context["monday"] == dt.date(2026, 11, 30)  # ROSTER_NOW is a Saturday
 
 
-def test_a_member_added_after_publishing_is_reminded_without_waiting_for_the_next_publish(
+def test_a_member_added_after_publishing_is_told_and_reminded_once_the_change_is_published(
     city: City, login, week: list[Shift]
 ) -> None:  # type: ignore[no-untyped-def]
     from huxue.people.services import person_link_user
@@ -361,5 +375,8 @@ def test_a_member_added_after_publishing_is_reminded_without_waiting_for_the_nex
         actor=None, person=later, user=make_user("late", "member", unit=city.school_a1.unit)
     )
     client.post(reverse("roster:assign", args=[week[1].pk]), {"person": later.pk})
+    assert not Notification.objects.filter(user__username="late").exists()  # a plan, unpublished
+    client.post(grid_url(city) + "publish/")
+    assert Notification.objects.get(kind="roster.changed", user__username="late")
     reminder = Notification.objects.get(kind="shift.reminder", user__username="late")
     assert reminder.due_at < week[1].starts_at

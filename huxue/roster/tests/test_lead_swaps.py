@@ -50,7 +50,7 @@ def shift(city: City) -> Shift:
 def mine(city: City, shift: Shift) -> Assignment:
     """The volunteer login's own rostered shift (李红, community volunteer of school_a1)."""
     return Assignment.objects.create(
-        shift=shift, person=_vet(city.person_a1), group="volunteer", source="solver"
+        published=True, shift=shift, person=_vet(city.person_a1), group="volunteer", source="solver"
     )
 
 
@@ -145,7 +145,7 @@ def test_a_member_cannot_ask_for_someone_elses_shift_or_an_ineligible_colleague(
     city: City, login, mine: Assignment, colleague: Person
 ) -> None:
     stranger_shift = Assignment.objects.create(
-        shift=mine.shift, person=colleague, group="volunteer", source="solver"
+        published=True, shift=mine.shift, person=colleague, group="volunteer", source="solver"
     )
     assert (
         login("volunteer").get(reverse("roster:swap_ask", args=[stranger_shift.pk])).status_code
@@ -187,7 +187,7 @@ def test_approval_fails_cleanly_when_the_colleague_became_busy(
         requirements={"volunteer": 1},
     )
     Assignment.objects.create(
-        shift=other_post_shift, person=colleague, group="volunteer", source="manual"
+        published=True, shift=other_post_shift, person=colleague, group="volunteer", source="manual"
     )
     with pytest.raises(ValidationError):
         swap_decide(actor=city.users["school_lead"], swap=swap, approve=True)

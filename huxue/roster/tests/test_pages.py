@@ -99,7 +99,9 @@ def test_the_private_calendar_feed_lists_rostered_shifts(city: City, login, memb
     client = login("volunteer")
     shift = Shift.objects.filter(post=city.post_a1).order_by("starts_at").first()
     assert shift is not None
-    Assignment.objects.create(shift=shift, person=member, group="volunteer", source="manual")
+    Assignment.objects.create(
+        published=True, shift=shift, person=member, group="volunteer", source="manual"
+    )
     client.post(reverse("roster:feed_issue"))
     token = member.calendar_feed.token
     response = client.get(reverse("roster:ical", args=[token]))
@@ -113,7 +115,9 @@ def test_the_private_calendar_feed_lists_rostered_shifts(city: City, login, memb
 def test_a_rostered_shift_is_not_offered_again(city: City, login, member: Person) -> None:
     shift = Shift.objects.filter(post=city.post_a1, start=dt.time(7)).order_by("starts_at").first()
     assert shift is not None
-    Assignment.objects.create(shift=shift, person=member, group="volunteer", source="solver")
+    Assignment.objects.create(
+        published=True, shift=shift, person=member, group="volunteer", source="solver"
+    )
     response = login("volunteer").get(reverse("roster:my_shifts"))
     assert shift.pk not in {s.pk for s in response.context["open_shifts"]}
     assert [a.shift_id for a in response.context["assignments"]] == [shift.pk]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from huxue.notify.models import Notification
@@ -104,14 +105,16 @@ def test_publishing_versions_the_roster_and_tells_members_once(
     assert v1.version == 1 and len(v1.snapshot) == 1
     reminder = Notification.objects.get(kind="shift.reminder")
     assert reminder.due_at < week[0].starts_at
-    roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    assert Notification.objects.get(kind="roster.changed").subject == "您有新的班次"
+    with pytest.raises(ValidationError, match="自第 1 版发布以来没有更改"):
+        roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
     assert Notification.objects.filter(kind="shift.reminder").count() == 1  # not twice
     Assignment.objects.filter(person=member).update(dropped_at=NOW, drop_reason="test")
-    v3 = roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
-    assert v3.version == 3 and v3.snapshot == []
+    v2 = roster_publish(actor=None, school=city.school_a1, start=MONDAY, end=FRIDAY)
+    assert v2.version == 2 and v2.snapshot == []
     assert Notification.objects.get(kind="shift.reminder").status == "cancelled"
-    assert Notification.objects.filter(kind="roster.changed").count() == 1
-    assert RosterVersion.objects.filter(school=city.school_a1).count() == 3
+    assert Notification.objects.filter(kind="roster.changed").count() == 2  # added, then removed
+    assert RosterVersion.objects.filter(school=city.school_a1).count() == 2
 
 
 def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> None:  # type: ignore[no-untyped-def]

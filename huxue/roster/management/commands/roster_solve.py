@@ -1,4 +1,4 @@
-"""python manage.py roster_solve --region CODE --from DATE --to DATE [--publish]"""
+"""python manage.py roster_solve --region CODE --from DATE --to DATE [--publish] [--drop-invalid-pins]"""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from huxue.core import context
 from huxue.orgs.models import Region
 from huxue.posts.models import Post, School
-from huxue.roster.planning import explain_text, roster_publish, roster_solve
+from huxue.roster.models import RosterRun
+from huxue.roster.pins import PinsRejected
+from huxue.roster.planning import roster_publish, roster_solve
+from huxue.roster.selectors import roster_run_unfilled
 from huxue.roster.services import shifts_generate
 
 
@@ -64,6 +68,12 @@ class Command(BaseCommand):
         parser.add_argument("--time-limit", type=float, default=None, help="seconds")
         parser.add_argument("--publish", action="store_true", help="publish every school's roster")
         parser.add_argument("--show", type=int, default=20, help="how many empty slots to list")
+        parser.add_argument(
+            "--drop-invalid-pins",
+            action="store_true",
+            help="solve without the sign-ups and kept assignments that break a rule on their "
+            "shift's day (they are listed), instead of stopping",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         region = Region.objects.filter(code=opts["region"]).first()
@@ -87,23 +97,20 @@ class Command(BaseCommand):
                 % {"new": created, "existing": existing}
             )
             self.stdout.write(_("[2/3] solving"))
-            bars = StageBars(self.stderr._out)
-            try:
-                run = roster_solve(
-                    actor=None,
-                    place=region,
-                    start=opts["start"],
-                    end=opts["end"],
-                    seed=opts["seed"],
-                    time_limit_s=opts["time_limit"],
-                    progress=bars,
-                )
-            finally:
-                bars.close()
+            run = self._solve(region, opts)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         finally:
             context.reset(token)
+        self.stdout.write(
+            "      "
+            + _("filled %(filled)d of %(needed)d slots (%(percent).1f%%)")
+            % {
+                "filled": run.filled,
+                "needed": run.slots,
+                "percent": 100 * run.filled / run.slots if run.slots else 100.0,
+            }
+        )
         self.stdout.write(
             "      "
             + _(
@@ -121,17 +128,16 @@ class Command(BaseCommand):
                 "wall": run.wall_s,
             }
         )
-        for item in run.unfilled[: opts["show"]]:
-            reason, suggestion = explain_text(item)
+        for slot in roster_run_unfilled(run=run, with_shifts=True, limit=max(0, opts["show"])):
             self.stdout.write(
                 "      "
-                + _("shift %(shift)s %(group)s ×%(missing)d: %(reason)s → %(suggestion)s")
+                + _("%(where)s, %(group)s: %(missing)d missing. %(reason)s → %(suggestion)s")
                 % {
-                    "shift": item["shift"],
-                    "group": item["group"],
-                    "missing": item["missing"],
-                    "reason": reason,
-                    "suggestion": suggestion,
+                    "where": slot.where,
+                    "group": slot.group_label,
+                    "missing": slot.missing,
+                    "reason": slot.reason_text,
+                    "suggestion": slot.suggestion_text,
                 }
             )
         if len(run.unfilled) > opts["show"]:
@@ -149,3 +155,43 @@ class Command(BaseCommand):
                 roster_publish(actor=None, school=school, start=opts["start"], end=opts["end"])
         else:
             self.stdout.write(_("[3/3] draft saved (not published; add --publish)"))
+
+    def _solve(self, region: Region, opts: dict[str, Any]) -> RosterRun:
+        """Solve; where sign-ups or kept assignments break a rule, list them, then stop (a
+        CommandError, nothing saved) or, with --drop-invalid-pins, solve again without them."""
+        try:
+            return self._solve_once(region, opts, drop=False)
+        except PinsRejected as exc:
+            self.stdout.write("      " + exc.messages[0])
+            for pin in exc.broken:
+                self.stdout.write("        " + pin.text)
+            if not opts["drop_invalid_pins"]:
+                raise CommandError(
+                    exc.messages[0] + " " + _("To solve without them, add --drop-invalid-pins.")
+                ) from None
+            self.stdout.write(
+                "      "
+                + ngettext(
+                    "solving without this sign-up or kept assignment",
+                    "solving without these %(count)d sign-ups or kept assignments",
+                    len(exc.broken),
+                )
+                % {"count": len(exc.broken)}
+            )
+            return self._solve_once(region, opts, drop=True)
+
+    def _solve_once(self, region: Region, opts: dict[str, Any], *, drop: bool) -> RosterRun:
+        bars = StageBars(self.stderr._out)
+        try:
+            return roster_solve(
+                actor=None,
+                place=region,
+                start=opts["start"],
+                end=opts["end"],
+                seed=opts["seed"],
+                time_limit_s=opts["time_limit"],
+                progress=bars,
+                drop_invalid_pins=drop,
+            )
+        finally:
+            bars.close()
