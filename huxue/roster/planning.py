@@ -93,6 +93,7 @@ class Plan:
     problem: solver.Problem
     shifts: dict[int, Shift]
     people: dict[int, Person]
+    held: int = 0  # slots of its shifts held by people the run does not plan (counted filled)
 
 
 Place = Unit | Region
@@ -164,6 +165,39 @@ def build_plan(
     ).values_list("person_id", "shift__post_id"):
         recent[person_id].add(post_id)
 
+    # The planned roster of the run's dates, by the dates only and kept to its shifts and pool
+    # in Python (two long IN lists in one query make SQLite's planner scan for seconds).
+    rows = list(
+        Assignment.objects.planned()
+        .filter(shift__day__gte=start, shift__day__lte=end)
+        .values_list(
+            "person_id",
+            "shift_id",
+            "group",
+            "locked",
+            "source",
+            "shift__day",
+            "shift__starts_at",
+            "shift__ends_at",
+        )
+    )
+    # What the run does not plan stays as it is: a slot held by someone outside its pool (an
+    # officer a station rostered, seen by a school's lead) is not the run's to fill, and a
+    # member's shifts elsewhere count against their weekly cap and their time.
+    held: dict[tuple[int, str], int] = defaultdict(int)
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    elsewhere: dict[tuple[int, tuple[int, int]], int] = defaultdict(int)
+    for who, shift_id, group, _locked, _source, day, starts, ends in rows:
+        if shift_id in shifts and who not in people:
+            held[(shift_id, group)] += 1
+        elif who in people and shift_id not in shifts:
+            busy[who].append((starts, ends))
+            iso = day.isocalendar()
+            elsewhere[(who, (iso[0], iso[1]))] += 1
+    taken_elsewhere: dict[int, int] = defaultdict(int)
+    for (who, _week), n in elsewhere.items():
+        taken_elsewhere[who] = max(taken_elsewhere[who], n)
+
     members = []
     availability: dict[int, frozenset[int]] = {}
     reach = _Reach(shifts)
@@ -185,7 +219,9 @@ def build_plan(
             s.pk
             for school_id in candidates
             for s in reach.shifts_at[school_id, group]
-            if free(s) and (s.day in may_stand or not may_stand)
+            if free(s)
+            and (s.day in may_stand or not may_stand)
+            and not any(b < s.ends_at and s.starts_at < e for b, e in busy.get(person.pk, ()))
         )
         members.append(
             solver.Member(
@@ -196,25 +232,21 @@ def build_plan(
                 home_school=home.pk if home else None,
                 lat=float(anchor.latitude) if anchor else 0.0,
                 lng=float(anchor.longitude) if anchor else 0.0,
-                weekly_cap=rules.shifts_per_member_week,
+                weekly_cap=max(0, rules.shifts_per_member_week - taken_elsewhere[person.pk]),
                 family=person.family_id,
                 recent_posts=frozenset(recent.get(person.pk, ())),
             )
         )
     family_caps = _family_caps(people, shifts, rules.shifts_per_family_term, start, end)
     _bar_dropped(availability, shifts, start, end)
-    # By the run's dates, then kept to its shifts and pool in Python: two long IN lists in one
-    # query make SQLite's planner scan for seconds.
     planned = [
-        (person, shift, group, locked or source not in SOLVER_MANAGED)
-        for person, shift, group, locked, source in Assignment.objects.planned()
-        .filter(shift__day__gte=start, shift__day__lte=end)
-        .values_list("person_id", "shift_id", "group", "locked", "source")
-        if person in people and shift in shifts
+        (who, shift_id, group, locked or source not in SOLVER_MANAGED)
+        for who, shift_id, group, locked, source, *_when in rows
+        if who in people and shift_id in shifts
     ]
     locked = [(person, shift, group) for person, shift, group, kept in planned if kept]
     locks = frozenset((person, shift) for person, shift, _g in locked)
-    signups = _pinned_signups(people, shifts, start, end, locked)
+    signups = _pinned_signups(people, shifts, start, end, locked, held)
     problem = solver.Problem(
         members=tuple(sorted(members, key=lambda m: m.id)),
         shifts=tuple(
@@ -227,7 +259,11 @@ def build_plan(
                 day=s.day,
                 start=solver.minutes(s.start),
                 end=solver.minutes(s.end),
-                requirements={g: int(n) for g, n in s.requirements.items() if int(n) > 0},
+                requirements={
+                    g: int(n) - held[(s.pk, g)]
+                    for g, n in s.requirements.items()
+                    if int(n) - held[(s.pk, g)] > 0
+                },
             )
             for s in sorted(shifts.values(), key=lambda s: s.pk)
         ),
@@ -239,7 +275,14 @@ def build_plan(
         seed=seed,
         time_limit_s=float(time_limit_s or rules.solver_time_limit_s),
     )
-    return Plan(problem=problem, shifts=shifts, people=people)
+    return Plan(
+        problem=problem,
+        shifts=shifts,
+        people=people,
+        held=sum(
+            min(int(n), held[(s.pk, g)]) for s in shifts.values() for g, n in s.requirements.items()
+        ),
+    )
 
 
 # Rows a solve may take back: its own picks and the sign-ups it placed. Every other row was put
@@ -278,12 +321,15 @@ def _pinned_signups(
     start: dt.date,
     end: dt.date,
     locked: list[tuple[int, int, str]],
+    held: dict[tuple[int, str], int],
 ) -> frozenset[tuple[int, int]]:
     """The sign-ups a solve must place: those still asked for (pending or accepted, not a
     reserve), first come first placed, while the slot of their force group has room beside the
     locked rows. The rest are left to the solver like anyone available."""
     room: dict[tuple[int, str], int] = {
-        (s.pk, g): int(n) for s in shifts.values() for g, n in s.requirements.items()
+        (s.pk, g): int(n) - held[(s.pk, g)]
+        for s in shifts.values()
+        for g, n in s.requirements.items()
     }
     for _person, shift, group in locked:
         room[(shift, group)] = room.get((shift, group), 0) - 1
@@ -465,8 +511,8 @@ def roster_solve(
         start=start,
         end=end,
         seed=seed,
-        slots=result.slots,
-        filled=result.covered,
+        slots=result.slots + plan.held,
+        filled=result.covered + plan.held,
         objective=result.objective,
         bound=result.bound,
         gap=result.gap,
@@ -494,7 +540,7 @@ def roster_solve(
         for pk, person, shift in Assignment.objects.planned()
         .filter(shift_id__in=plan.shifts, locked=False, source__in=SOLVER_MANAGED)
         .values_list("pk", "person_id", "shift_id")
-        if (person, shift) not in chosen
+        if person in plan.people and (person, shift) not in chosen  # others' people stay
     ]
     Assignment.objects.filter(pk__in=taken_back).update(
         dropped_at=now, drop_reason=RESOLVED, updated_at=now

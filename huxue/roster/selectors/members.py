@@ -48,7 +48,8 @@ def member_for(user: Any, *, action: str = "write", model: type[Model] = SignUp)
 
 def open_shifts(user: Any, *, person: Person, days: int = 14) -> list[Shift]:
     """Upcoming shifts the member could sign up for: visible to them, needing their force group,
-    inside the times they said they are free, and only if they may stand duty at all. Each has
+    inside the times they said they are free and not at a time they are already taken, and only
+    if they may stand duty at all. Each has
     ``planned`` (the planned roster's people of their group) and ``reserve`` (a sign-up would be
     a reserve, 候补, as the slots are full)."""
     if ineligibility_of(person):
@@ -69,12 +70,32 @@ def open_shifts(user: Any, *, person: Person, days: int = 14) -> list[Shift]:
         .order_by("starts_at", "post__name")
     )
     free = availability_check(person.availability.all(), person.availability_exceptions.all())
+    busy = _commitments(person, since=now)
     found: list[Shift] = []
     for shift in shifts:
-        if free(shift):
+        clash = any(s < shift.ends_at and shift.starts_at < e for s, e in busy)
+        if free(shift) and not clash:
             shift.reserve = shift.planned >= int(shift.requirements.get(group, 0))  # type: ignore[attr-defined]
             found.append(shift)
     return found
+
+
+def _commitments(person: Person, *, since: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """When the member is already taken from ``since`` on: shifts they are rostered for
+    (published or planned) or have asked for (a sign-up not withdrawn or declined)."""
+    rostered = Assignment.objects.filter(
+        Q(dropped_at__isnull=True) | Q(published=True), person=person
+    )
+    asked = SignUp.objects.filter(person=person, withdrawn_at__isnull=True).exclude(
+        status=SignUp.Status.DECLINED
+    )
+    return [
+        span
+        for rows in (rostered, asked)
+        for span in rows.filter(shift__ends_at__gt=since).values_list(
+            "shift__starts_at", "shift__ends_at"
+        )
+    ]
 
 
 def signups_of(user: Any, *, person: Person) -> QuerySet[SignUp]:

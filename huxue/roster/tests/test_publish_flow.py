@@ -327,3 +327,64 @@ def test_a_kept_row_left_out_as_breaking_a_rule_is_taken_off_the_plan_not_over_f
     assert kept.dropped_at is not None and kept.drop_reason == "breaks a rule"
     on_shift = Assignment.objects.planned().filter(shift=week[0], group="volunteer").count()
     assert on_shift <= int(week[0].requirements["volunteer"])
+
+
+def test_a_member_is_not_offered_a_shift_at_a_time_they_are_already_rostered(
+    city: City, week: list[Shift], login
+) -> None:
+    from huxue.posts.services import parse_windows, post_create
+
+    member = the_volunteer(city)
+    east = post_create(
+        actor=None,
+        school=city.school_a1,
+        name="东门",
+        latitude=city.school_a1.latitude,
+        longitude=city.school_a1.longitude,
+        windows=parse_windows("07:00-08:00"),
+        requirements={"volunteer": 2},
+    )
+    shifts_generate(actor=None, posts=[east], start=MONDAY, end=FRIDAY)
+    Assignment.objects.create(
+        shift=week[0], person=member, group="volunteer", source="manual", published=True
+    )
+    same_time = Shift.objects.get(post=east, starts_at=week[0].starts_at)
+    tuesday = Shift.objects.get(post=east, day=MONDAY + dt.timedelta(days=1))
+
+    offered = {
+        s.pk for s in login("volunteer").get(reverse("roster:my_shifts")).context["open_shifts"]
+    }
+    assert same_time.pk not in offered and tuesday.pk in offered
+
+
+def test_a_school_leads_solve_keeps_the_people_it_cannot_see_and_counts_their_slots(
+    city: City, week: list[Shift]
+) -> None:
+    officer = make_person(
+        city,
+        unit=city.station_a,
+        name="民警甲",
+        force_type="police",
+        vetting_status="passed",
+        vetted_on=dt.date(2026, 9, 1),
+        training_status="trained",
+        trained_on=dt.date(2026, 9, 2),
+    )
+    placed = Assignment.objects.create(
+        shift=week[0], person=officer, group="police", source="solver", published=True
+    )
+    for i in range(4):
+        ready(city, f"家长{i}")
+
+    run = roster_solve(
+        actor=city.users["school_lead"], place=city.school_a1.unit, start=MONDAY, end=FRIDAY
+    )
+
+    placed.refresh_from_db()
+    assert placed.dropped_at is None  # the station's officer stays where the station put him
+    police = Assignment.objects.planned().filter(shift=week[0], group="police").count()
+    assert police == int(week[0].requirements["police"])  # not over-filled
+    assert (
+        run.filled
+        >= 1 + Assignment.objects.planned().filter(person__name__startswith="家长").count()
+    )
