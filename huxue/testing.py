@@ -100,6 +100,32 @@ def make_person(
     return person_create(actor=None, data=data)
 
 
+def make_ready_member(
+    city: City, name: str, force_type: str = ForceType.PARENT, *, unit: Unit | None = None
+) -> Person:
+    """A member who may stand duty: vetted and trained in September 2026, free on school days
+    07:00–08:00 and 15:00–17:00; of 市第六小学 unless another unit is given."""
+    from huxue.roster.services import availability_set
+
+    person = make_person(
+        city,
+        unit=unit or city.school_a1.unit,
+        name=name,
+        force_type=force_type,
+        vetting_status="passed",
+        vetted_on=dt.date(2026, 9, 1),
+        training_status="trained",
+        trained_on=dt.date(2026, 9, 2),
+    )
+    availability_set(
+        actor=None,
+        person=person,
+        windows=[(d, dt.time(7), dt.time(8)) for d in range(5)]
+        + [(d, dt.time(15), dt.time(17)) for d in range(5)],
+    )
+    return person
+
+
 def make_city() -> City:
     rng = random.Random(7)
     city = region_create(code="230900", name="七台河市")

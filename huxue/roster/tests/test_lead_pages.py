@@ -15,8 +15,14 @@ from huxue.people.models import Person
 from huxue.posts.services import parse_windows, post_create
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.planning import explain_text
-from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
+from huxue.roster.services import shifts_generate
+from huxue.testing import (
+    ROSTER_MONDAY,
+    ROSTER_NOW,
+    City,
+    make_ready_member,
+    make_term,
+)
 
 MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
@@ -35,24 +41,7 @@ def week(city: City) -> list[Shift]:
     return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
 
 
-def ready(city: City, name: str, force_type: str = "parent", unit=None) -> Person:  # type: ignore[no-untyped-def]
-    person = make_person(
-        city,
-        unit=unit or city.school_a1.unit,
-        name=name,
-        force_type=force_type,
-        vetting_status="passed",
-        vetted_on=dt.date(2026, 9, 1),
-        training_status="trained",
-        trained_on=dt.date(2026, 9, 2),
-    )
-    availability_set(
-        actor=None,
-        person=person,
-        windows=[(d, dt.time(7), dt.time(8)) for d in range(5)]
-        + [(d, dt.time(15), dt.time(17)) for d in range(5)],
-    )
-    return person
+ready = make_ready_member
 
 
 def grid_url(city: City, monday: dt.date = MONDAY) -> str:

@@ -11,7 +11,13 @@ from huxue.people.models import Person
 from huxue.roster.models import Assignment, RosterRun, RosterVersion, Shift, SignUp
 from huxue.roster.planning import explain_text, roster_publish, roster_solve
 from huxue.roster.services import availability_set, shifts_generate
-from huxue.testing import ROSTER_MONDAY, ROSTER_NOW, City, make_person, make_term
+from huxue.testing import (
+    ROSTER_MONDAY,
+    ROSTER_NOW,
+    City,
+    make_ready_member,
+    make_term,
+)
 
 MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
@@ -30,24 +36,7 @@ def week(city: City) -> list[Shift]:
     return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
 
 
-def _ready(city: City, name: str, force_type: str, unit=None) -> Person:  # type: ignore[no-untyped-def]
-    person = make_person(
-        city,
-        unit=unit or city.school_a1.unit,
-        name=name,
-        force_type=force_type,
-        vetting_status="passed",
-        vetted_on=dt.date(2026, 9, 1),
-        training_status="trained",
-        trained_on=dt.date(2026, 9, 2),
-    )
-    availability_set(
-        actor=None,
-        person=person,
-        windows=[(d, dt.time(7), dt.time(8)) for d in range(5)]
-        + [(d, dt.time(15), dt.time(17)) for d in range(5)],
-    )
-    return person
+_ready = make_ready_member
 
 
 def test_a_school_week_is_solved_checked_and_explained(city: City, week: list[Shift]) -> None:
@@ -135,6 +124,19 @@ def test_the_cli_builds_solves_and_publishes_a_region(city: City, capsys) -> Non
     assert "岗位 80" in out and "差距" in out and "发布 3 所学校的排班" in out
     assert "min-cost flow" in captured.err  # the progress bar of the solve
     assert Assignment.objects.filter(person__force_type="police").count() == 3
+    # Again, nothing changed: no school gets an empty version, and the command says so.
+    call_command(
+        "roster_solve",
+        "--region",
+        "230900",
+        "--from",
+        "2026-12-07",
+        "--to",
+        "2026-12-11",
+        "--publish",
+    )
+    assert "3 所学校自上一版以来没有更改" in capsys.readouterr().out
+    assert RosterVersion.objects.filter(version=2).count() == 0
 
 
 def test_a_member_put_back_on_a_shift_is_reminded_again(city: City, week: list[Shift]) -> None:

@@ -25,7 +25,7 @@ from huxue.roster.services import (
     signup_create,
 )
 from huxue.roster.swaps import assignment_drop
-from huxue.testing import ROSTER_MONDAY, City, make_person, make_term
+from huxue.testing import ROSTER_MONDAY, City, make_person, make_ready_member, make_term
 
 MONDAY = ROSTER_MONDAY
 FRIDAY = MONDAY + dt.timedelta(days=4)
@@ -43,24 +43,7 @@ def week(city: City) -> list[Shift]:
     return list(Shift.objects.filter(post=city.post_a1).order_by("starts_at"))
 
 
-def ready(city: City, name: str, force_type: str = "parent") -> Person:
-    person = make_person(
-        city,
-        unit=city.school_a1.unit,
-        name=name,
-        force_type=force_type,
-        vetting_status="passed",
-        vetted_on=dt.date(2026, 9, 1),
-        training_status="trained",
-        trained_on=dt.date(2026, 9, 2),
-    )
-    availability_set(
-        actor=None,
-        person=person,
-        windows=[(d, dt.time(7), dt.time(8)) for d in range(5)]
-        + [(d, dt.time(15), dt.time(17)) for d in range(5)],
-    )
-    return person
+ready = make_ready_member
 
 
 def the_volunteer(city: City) -> Person:

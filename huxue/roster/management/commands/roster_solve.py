@@ -151,8 +151,18 @@ class Command(BaseCommand):
                 unit__region__path__startswith=region.path, voided_at__isnull=True
             )
             self.stdout.write(_("[3/3] publishing %(n)d schools") % {"n": schools.count()})
+            unchanged = 0
             for school in schools:
-                roster_publish(actor=None, school=school, start=opts["start"], end=opts["end"])
+                try:
+                    roster_publish(actor=None, school=school, start=opts["start"], end=opts["end"])
+                except ValidationError as exc:
+                    if exc.code != "unchanged":
+                        raise
+                    unchanged += 1  # nothing new since its last version: no empty version
+            if unchanged:
+                self.stdout.write(
+                    "      " + _("%(n)d schools had nothing new to publish.") % {"n": unchanged}
+                )
         else:
             self.stdout.write(_("[3/3] draft saved (not published; add --publish)"))
 
