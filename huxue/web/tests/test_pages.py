@@ -325,3 +325,14 @@ def test_the_menu_offers_only_what_the_role_may_open(
 ) -> None:
     items = login(username).get(reverse("home")).context["nav_items"]
     assert [i["url"] for i in items] == [reverse(name) for name in expected]
+
+
+def test_the_posters_header_names_the_post_once_in_chinese_and_adds_english_in_english(
+    city: City, login
+) -> None:
+    url = reverse("posts:post_poster", args=[city.post_a1.pk])
+    client = login("school_lead")
+    chinese = client.get(url).content.decode()
+    assert '<p class="kicker">护学岗</p>' in chinese and "护学岗 · 护学岗" not in chinese
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "护学岗 · School-gate guard post" in english
