@@ -24,7 +24,7 @@ demo: install
 	$(PY) manage.py demo_city
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+	DEBUG=0 $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from huxue.posts.models import DutyWindow
@@ -23,18 +24,26 @@ class AvailabilityForm(forms.Form):
         existing = {d: (s, e) for d, s, e in (initial_windows or [])}
         for day, label in DutyWindow.Weekday.choices:
             start, end = existing.get(day, (None, None))
+            # Each box is named with its day, as a screen reader reads it out of its row.
             self.fields[f"start_{day}"] = forms.TimeField(
-                label=label,
+                label=_("%(day)s start time") % {"day": label},
                 required=False,
                 initial=start,
                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
             self.fields[f"end_{day}"] = forms.TimeField(
-                label=_("until"),
+                label=_("%(day)s end time") % {"day": label},
                 required=False,
                 initial=end,
                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             )
+
+    def rows(self) -> list[tuple[str, BoundField, BoundField]]:
+        """The page's rows: the weekday's name, its start box and its end box."""
+        return [
+            (str(label), self[f"start_{day}"], self[f"end_{day}"])
+            for day, label in DutyWindow.Weekday.choices
+        ]
 
     def windows(self) -> list[tuple[int, dt.time, dt.time]]:
         result = []
@@ -67,4 +76,4 @@ class ExceptionForm(forms.Form):
         choices=[("0", _("not available")), ("1", _("available"))],
         coerce=lambda v: v == "1",
     )
-    note = forms.CharField(label=_("Note"), max_length=100, required=False)
+    note = forms.CharField(label=_("Reason"), max_length=100, required=False)

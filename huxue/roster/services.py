@@ -132,6 +132,22 @@ def availability_exception_set(
     return exception
 
 
+@transaction.atomic
+def availability_exception_delete(*, actor: Any, exception: AvailabilityException) -> None:
+    """Remove one of a member's special dates: the weekly pattern holds on that day again.
+
+    The caller finds ``exception`` among the member's own (``availability_of``), so another
+    member's date is "not found" before it gets here."""
+    person, day, available = exception.person, exception.day, exception.available
+    exception.delete()
+    audit.record(
+        action="availability.exception_delete",
+        actor=actor,
+        obj=person,
+        detail={"day": day.isoformat(), "available": available},
+    )
+
+
 def _live_commitments(person_ids: list[int]) -> Q:
     """Shifts the people are signed up for or assigned to (either counts once)."""
     return Q(signups__person_id__in=person_ids, signups__withdrawn_at__isnull=True) | Q(

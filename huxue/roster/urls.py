@@ -9,6 +9,11 @@ urlpatterns = [
     path("signups/<int:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("availability/", views.availability, name="availability"),
     path("availability/exception/", views.availability_exception, name="availability_exception"),
+    path(
+        "availability/exception/<int:pk>/delete/",
+        views.exception_delete,
+        name="availability_exception_delete",
+    ),
     path("feed/", views.feed_issue, name="feed_issue"),
     path("ical/<str:token>.ics", views.ical, name="ical"),
     # Planning pages (school leads, stations, bureaus) and the member's swap request.

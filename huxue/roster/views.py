@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -29,6 +29,7 @@ from huxue.roster.selectors import (
 )
 from huxue.roster.services import (
     INELIGIBLE,
+    availability_exception_delete,
     availability_exception_set,
     availability_set,
     calendar_feed_issue,
@@ -123,13 +124,12 @@ def availability(request: HttpRequest) -> HttpResponse:
         availability_set(actor=request.user, person=person, windows=form.windows())
         messages.success(request, _("Your availability has been saved."))
         return redirect("roster:my_shifts")
-    rows = [(form[f"start_{d}"], form[f"end_{d}"]) for d in range(7)]
     return render(
         request,
         "roster/availability.html",
         {
             "form": form,
-            "rows": rows,
+            "rows": form.rows(),
             "exception_form": exception_form,
             "exceptions": own.exceptions,
         },
@@ -152,6 +152,20 @@ def availability_exception(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
     else:
         messages.error(request, _("Choose a date."))
+    return redirect("roster:availability")
+
+
+@login_required
+@require_POST
+def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _member(request)
+    exception = get_object_or_404(availability_of(person=person).exceptions, pk=pk)
+    availability_exception_delete(actor=request.user, exception=exception)
+    messages.success(
+        request,
+        _("The special date %(day)s has been deleted.")
+        % {"day": date_format(exception.day, "MONTH_DAY_FORMAT")},
+    )
     return redirect("roster:availability")
 
 
