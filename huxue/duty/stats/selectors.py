@@ -16,8 +16,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Substr, TruncMonth, TruncWeek, TruncYear
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from huxue.duty.models import CheckIn
@@ -66,9 +79,22 @@ def accepted(queryset: QuerySet[CheckIn], *, start: dt.date, end: dt.date) -> Qu
     return queryset.filter(voided_at__isnull=True, day__gte=start, day__lte=end)
 
 
-def _city_code() -> Substr:
-    # A region's path is its codes from the root, "/230900/230902/": the city is the first one.
-    return Substr(f"{_REGION}__path", 2, 6)
+# A region's path is its codes from the root: "/230000/230900/230902/" where a province is on
+# top, "/230900/230902/" where the city is. The city is the first code that is not a province's
+# (a province's GB/T 2260 code ends in 0000).
+
+
+def _city_prefix(path: str) -> str:
+    """The path of the city a region with this path is in (or is)."""
+    codes = [c for c in path.split("/") if c]
+    depth = 2 if len(codes) > 1 and codes[0].endswith("0000") else 1
+    return "/" + "/".join(codes[:depth]) + "/"
+
+
+def _city_code() -> Case:
+    path = f"{_REGION}__path"
+    under_province = When(Exact(Substr(path, 4, 4), Value("0000")), then=Substr(path, 9, 6))
+    return Case(under_province, default=Substr(path, 2, 6), output_field=CharField())
 
 
 def _posts(**lookup: Any) -> Q:
@@ -94,7 +120,7 @@ def place_q(by: str, place: int | Region) -> Q:
         region = place if isinstance(place, Region) else Region.objects.filter(pk=place).first()
         if region is None:
             return Q(pk__in=[])
-        return _posts(school__unit__region__path__startswith=f"/{region.path.split('/')[1]}/")
+        return _posts(school__unit__region__path__startswith=_city_prefix(region.path))
     raise ValueError(f"unknown level {by!r}")
 
 
@@ -149,8 +175,8 @@ def person_times_records(
 
 
 def city_of(region: Region) -> Region:
-    """The region at the top of this one's path (itself, for a city)."""
-    top = region.path.split("/")[1]
+    """The city this region is in (itself, for a city), under a province or not."""
+    top = _city_prefix(region.path).strip("/").split("/")[-1]
     return region if region.code == top else Region.objects.get(code=top)
 
 

@@ -568,3 +568,24 @@ def test_the_pages_use_a_constant_number_of_queries(world, login, url, query):
     with CaptureQueriesContext(connection) as more:
         assert client.get(url, query).status_code == 200
     assert len(more) == len(few)
+
+
+def test_a_city_under_a_province_is_counted_as_the_city(world):
+    """Regions under a province (as in the demo, 黑龙江省 over 七台河市): the city column names the
+    city, not the province, and its drill-down counts the same records."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from huxue.orgs.models import Region
+
+    before = CheckIn.objects.filter(stats.place_q("city", world.city.city.pk)).count()
+    province = Region.objects.create(code="230000", name="黑龙江省", path="/230000/")
+    Region.objects.exclude(pk=province.pk).update(path=Concat(Value("/230000"), F("path")))
+    Region.objects.filter(pk=world.city.city.pk).update(parent=province)
+    city_table = table_for(world, by="city")
+    assert by_name(city_table) == {"七台河市": 7}
+    place = city_table.rows[0].place
+    assert place is not None and place.id == world.city.city.pk
+    district = Region.objects.get(code="230902")
+    assert stats.city_of(district).code == "230900"
+    assert CheckIn.objects.filter(stats.place_q("city", place.id)).count() == before
