@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "huxue.web.context.navigation",
+                "huxue.notify.context.inbox",
             ],
         },
     },
@@ -162,6 +163,8 @@ SESSION_COOKIE_AGE = env_int("HUXUE_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # The live board's tiles refresh this often (seconds).
 HUXUE_BOARD_POLL_SECONDS = env_int("HUXUE_BOARD_POLL_SECONDS", 15)
+# The wall display (/duty/board/?wall=1) turns its pages this often (seconds).
+HUXUE_WALL_PAGE_SECONDS = env_int("HUXUE_WALL_PAGE_SECONDS", 12)
 # Accounts that are only duty members (huxue.web.sessions): days, renewed on use.
 HUXUE_MEMBER_SESSION_DAYS = env_int("HUXUE_MEMBER_SESSION_DAYS", 30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -241,9 +244,10 @@ LOGGING = {
 # Axes warns unless lockout also keys on IP; we lock the account on purpose (see above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
-# Notifications (huxue.notify). Messages to a person go out through the first of these that can
-# reach them ("email" needs an address on the account; "console" always can); messages to a
-# unit's group go to that group's configured robot webhook or mailbox.
+# Notifications (huxue.notify). Messages to a person go to their inbox in the app (消息) and out
+# through the first of these that can reach them ("email" needs an address on the account;
+# "console" always can); messages to a unit's group go to that group's configured robot webhook
+# or mailbox.
 HUXUE_NOTIFY_CHANNELS = env_list("HUXUE_NOTIFY_CHANNELS", "console")
 HUXUE_NOTIFY_WEBHOOK_TIMEOUT = env_int("HUXUE_NOTIFY_WEBHOOK_TIMEOUT", 10)  # seconds
 HUXUE_NOTIFY_MAX_ATTEMPTS = env_int("HUXUE_NOTIFY_MAX_ATTEMPTS", 5)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("huxue.api.urls")),
+    path("messages/", include("huxue.notify.urls")),
     path("", include("huxue.web.urls")),
 ]

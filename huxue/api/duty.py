@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from huxue.api.base import FiniteFloatField, ScopedViewSet, id_filter
+from huxue.duty.checkin.rules import SHORT_DUTY
 from huxue.duty.checkin.selectors import checkin_for, checkins_visible_to
 from huxue.duty.checkin.services import (
     CheckInRefused,
@@ -58,6 +59,7 @@ def payload(checkin: CheckIn, *, as_created: bool = False) -> dict[str, Any]:
             ("outside", checkin.is_outside),
             ("walkin", checkin.is_walkin),
             ("delayed", checkin.is_delayed),
+            ("short", checkin.is_short and not as_created),
         )
         if on
     ]
@@ -96,7 +98,11 @@ class CheckInOutSerializer(serializers.Serializer):
     device_at = serializers.DateTimeField(allow_null=True)
     distance_m = serializers.FloatField(allow_null=True)
     flags = serializers.ListField(
-        child=serializers.ChoiceField(choices=["late", "outside", "walkin", "delayed"])
+        child=serializers.ChoiceField(choices=["late", "outside", "walkin", "delayed", "short"]),
+        help_text=(
+            f"short: checked out less than {SHORT_DUTY.total_seconds() / 60:g} minutes after "
+            "the check-in (with the check-out's answer and in the list)."
+        ),
     )
     checked_out_at = serializers.DateTimeField(allow_null=True)
 

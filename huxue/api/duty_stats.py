@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from huxue.api.authentication import TokenAuthentication
 from huxue.api.base import id_filter
+from huxue.core.validators import period_error
 from huxue.duty.models import CheckIn
 from huxue.duty.stats import selectors as stats
 from huxue.orgs import access
@@ -73,10 +74,9 @@ class PersonTimesFilter(serializers.Serializer):
         first, last = stats.this_month()
         data.setdefault("from", first)
         data.setdefault("to", last)
-        if data["from"] > data["to"]:
-            raise serializers.ValidationError(
-                {"to": [_("The first day must not be after the last day.")]}
-            )
+        error = period_error(data["from"], data["to"])
+        if error:
+            raise serializers.ValidationError({"to": [error]})
         if stats.too_many_periods(data["from"], data["to"], data["period"]):
             raise serializers.ValidationError(
                 {"period": [_("Too many periods: choose a shorter range or a longer period.")]}

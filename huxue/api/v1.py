@@ -49,13 +49,15 @@ callouts/               GET list: yours, or in your scope; POST {shift, person, 
                         substitute to a short post
 callouts/{id}/accept/   POST: as the called member; puts you on the shift
 callouts/{id}/decline/  POST
+messages/               GET list (filter: unread): your own messages (消息), newest first
+messages/{id}/read/     POST: mark one of yours read
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from huxue.api import duty_board, duty_lead, duty_stats
+from huxue.api import duty_board, duty_lead, duty_stats, messages
 from huxue.api.auth import TokenView
 from huxue.api.duty import CheckInViewSet
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
@@ -103,4 +105,5 @@ urlpatterns = [
     *duty_board.urlpatterns,
     *duty_lead.urlpatterns,
     *duty_stats.urlpatterns,
+    *messages.urlpatterns,
 ]

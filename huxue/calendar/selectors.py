@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Q, QuerySet
@@ -23,6 +24,7 @@ __all__ = [
     "closures_visible_to",
     "is_national_workday",
     "school_days",
+    "school_days_of",
     "schools_accepting_closures",
     "shift_dates",
     "terms_for_region",
@@ -111,29 +113,57 @@ def school_days(school: School, start: dt.date, end: dt.date) -> list[dt.date]:
     Raises CalendarYearUnknown if a day inside a term falls in a year whose national arrangement
     is unknown.
     """
-    if end < start:
-        return []
+    return school_days_of([school], start, end)[school.pk]
+
+
+def school_days_of(
+    schools: Iterable[School], start: dt.date, end: dt.date
+) -> dict[int, list[dt.date]]:
+    """``school_days`` for many schools at once (school id → days), in three queries whatever
+    their number: the terms of their regions, their closures, the national arrangement.
+    The schools' ``unit.region`` should be loaded (select_related) to save a query each.
+    """
+    schools = list(schools)
+    result: dict[int, list[dt.date]] = {school.pk: [] for school in schools}
+    if end < start or not schools:
+        return result
+    region_paths = {school.pk: school.unit.region.path for school in schools}
+    wanted = sorted({p for path in region_paths.values() for p in _ancestor_paths(path)})
     terms = list(
-        terms_for_region(school.unit.region)
-        .filter(start__lte=end, end__gte=start)
-        .values_list("start", "end")
+        Term.objects.filter(region__path__in=wanted, start__lte=end, end__gte=start).values_list(
+            "region__path", "start", "end"
+        )
     )
     if not terms:
-        return []
-    closures = list(
-        Closure.objects.filter(
-            school=school, voided_at__isnull=True, start__lte=end, end__gte=start
-        ).values_list("start", "end")
-    )
-    candidates = [
-        day
-        for day in national.days(start, end)
-        if any(s <= day <= e for s, e in terms) and not any(s <= day <= e for s, e in closures)
-    ]
+        return result
+    closures: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    for school_id, first, last in Closure.objects.filter(
+        school__in=[school.pk for school in schools],
+        voided_at__isnull=True,
+        start__lte=end,
+        end__gte=start,
+    ).values_list("school_id", "start", "end"):
+        closures.setdefault(school_id, []).append((first, last))
+    candidates: dict[int, list[dt.date]] = {}
+    for school in schools:
+        governing = set(_ancestor_paths(region_paths[school.pk]))
+        own_terms = [(s, e) for path, s, e in terms if path in governing]
+        closed = closures.get(school.pk, [])
+        candidates[school.pk] = [
+            day
+            for day in national.days(start, end)
+            if any(s <= day <= e for s, e in own_terms)
+            and not any(s <= day <= e for s, e in closed)
+        ]
     # Only the years of days that could be school days need a known national arrangement: a
     # range running past the last term into an unannounced year still answers.
-    calendar = national.NationalCalendar({day.year for day in candidates})
-    return [day for day in candidates if calendar.is_workday(day)]
+    years = {day.year for days in candidates.values() for day in days}
+    if not years:
+        return result
+    calendar = national.NationalCalendar(years)
+    for school_id, days in candidates.items():
+        result[school_id] = [day for day in days if calendar.is_workday(day)]
+    return result
 
 
 def shift_dates(post: Post, start: dt.date, end: dt.date) -> list[tuple[dt.date, DutyWindow]]:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from huxue.calendar import selectors
@@ -83,7 +84,11 @@ def arrangement_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The national arrangement for %(year)s has been saved: %(count)s dates.")
+                ngettext(
+                    "The national arrangement for %(year)s has been saved: %(count)s date.",
+                    "The national arrangement for %(year)s has been saved: %(count)s dates.",
+                    len(entries),
+                )
                 % {"year": data["year"], "count": len(entries)},
             )
             return redirect("calendar:index")

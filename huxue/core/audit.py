@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huxue.core import context
 from huxue.core.models import AuditChainHead, AuditEvent
@@ -125,9 +126,12 @@ def verify() -> VerifyResult:
             False,
             checked,
             None,
-            _(
+            ngettext(
+                "the chain's head expects %(expected)d line ending in %(expected_hash)s…; "
+                "found %(found)d ending in %(found_hash)s… (lines cut off the end?)",
                 "the chain's head expects %(expected)d lines ending in %(expected_hash)s…; "
-                "found %(found)d ending in %(found_hash)s… (lines cut off the end?)"
+                "found %(found)d ending in %(found_hash)s… (lines cut off the end?)",
+                head_count,
             )
             % {
                 "expected": head_count,

@@ -158,3 +158,11 @@ def mask_name(name: str | None) -> str:
     if len(name) == 2:
         return f"{name[0]}*"
     return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
+
+
+def period_error(first: dt.date | None, last: dt.date | None) -> str | None:
+    """What is wrong with a period a user chose (a form's or a query's "from" and "to"), in the
+    user's language; None when it is in order or one end is open."""
+    if first and last and first > last:
+        return str(_("The first day must not be after the last day."))
+    return None

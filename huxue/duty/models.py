@@ -138,6 +138,9 @@ class CheckIn(models.Model):
     checkout_method = models.CharField(
         _("check-out"), max_length=10, choices=Checkout.choices, blank=True
     )
+    # Set by the check-out of a member or a lead (never by an automatic close) that comes
+    # within huxue.duty.checkin.rules.SHORT_DUTY of the check-in.
+    is_short = models.BooleanField(_("checked out soon after checking in"), default=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
     # The phone's Idempotency-Key and a digest of its request, written with the row itself (the

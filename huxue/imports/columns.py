@@ -173,6 +173,20 @@ class SheetSpec:
         return [c for c in self.columns if c.required]
 
 
+# Offices head the unit column of a people sheet 学校 or 所属学校 when everyone on it serves at a
+# school. Such a column is the unit column, matched against schools only (see names_school).
+SCHOOL_AS_UNIT = ("所属学校", "学校", "所在学校", "school")
+_SCHOOL_AS_UNIT = frozenset(fold(s) for s in SCHOOL_AS_UNIT)
+
+
+def names_school(header: object) -> bool:
+    """Whether a header cell is one of the school spellings of the unit column ("学校(必填)" is)."""
+    if header is None:
+        return False
+    text = str(header)
+    return fold(text) in _SCHOOL_AS_UNIT or fold(_PAREN.sub("", text)) in _SCHOOL_AS_UNIT
+
+
 PEOPLE = SheetSpec(
     kind="people",
     zh="人员",
@@ -220,7 +234,12 @@ PEOPLE = SheetSpec(
             ),
             required=True,
         ),
-        Column("unit", "所属单位", "Unit", ("单位", "单位名称", "organisation", "organization")),
+        Column(
+            "unit",
+            "所属单位",
+            "Unit",
+            ("单位", "单位名称", "organisation", "organization", *SCHOOL_AS_UNIT),
+        ),
         Column(
             "vetting_status",
             "背景审查",

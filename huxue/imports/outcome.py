@@ -7,11 +7,32 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import ngettext
 
+from huxue.imports.columns import join
 from huxue.imports.reader import Sheet
 
 # A service's field name where it differs from the column that holds the value.
 FIELD_TO_COLUMN = {"child_school_id": "child_school", NON_FIELD_ERRORS: ""}
+# The key that marks the entry of a job's errors listing the columns the import did not read:
+# a note about the file, not a rejected row.
+UNUSED = "unused"
+
+
+def unused_note(columns: list[str]) -> dict[str, Any]:
+    """The entry saying which columns were not read: 未使用的列：性别、备注."""
+    message = ngettext(
+        "Unused column: %(columns)s", "Unused columns: %(columns)s", len(columns)
+    ) % {"columns": join(columns)}
+    return {"row": None, "column": "", "message": message, UNUSED: columns}
+
+
+def notes_and_problems(
+    errors: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A job's errors split into notes about the file (unused columns) and real problems."""
+    notes = [e for e in errors if UNUSED in e]
+    return notes, [e for e in errors if UNUSED not in e]
 
 
 class Progress(Protocol):
@@ -84,4 +105,7 @@ class Outcome:
                 self.reject(row, default_key, message)
 
     def sorted_errors(self) -> list[dict[str, Any]]:
-        return sorted(self.errors, key=lambda e: e["row"] or 0)
+        """The rejected rows in row order, after a note of the columns not read, if any."""
+        unused = self.sheet.unused_columns()
+        notes = [unused_note(unused)] if unused else []
+        return notes + sorted(self.errors, key=lambda e: e["row"] or 0)

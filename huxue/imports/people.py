@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from huxue.core.validators import normalize_id_number, normalize_text
 from huxue.imports import reader
-from huxue.imports.columns import FORCE_TYPES, TRAINING, VETTING
+from huxue.imports.columns import FORCE_TYPES, TRAINING, VETTING, join, names_school
 from huxue.imports.outcome import Outcome, Progress
 from huxue.orgs import access
 from huxue.orgs.models import Unit
@@ -61,8 +61,15 @@ def _chunks(items: list[T], size: int = CHUNK) -> Iterable[list[T]]:
 def import_people(
     *, actor: Any, outcome: Outcome, target_unit: Unit | None, progress: Progress
 ) -> None:
-    """Fills `outcome`; writes within the caller's transaction. Scope is checked row by row."""
-    units = _by_name((u.name, u) for u in units_accepting(actor, object_type="person"))
+    """Fills `outcome`; writes within the caller's transaction. Scope is checked row by row.
+
+    A unit column headed 学校 or 所属学校 names schools: its cells are matched against the live
+    schools among the units the actor may add people to, and nothing else."""
+    school_column = names_school(outcome.sheet.headers.get("unit"))
+    accepting = units_accepting(actor, object_type="person").select_related("parent")
+    if school_column:
+        accepting = accepting.filter(kind=Unit.Kind.SCHOOL, school__voided_at__isnull=True)
+    units = _by_name((u.name, u) for u in accepting)
     schools = _by_name((s.unit.name, s.pk) for s in schools_visible_to(actor))
     tables = {
         "force_type": FORCE_TYPES.lookup(),
@@ -75,7 +82,17 @@ def import_people(
     done = 0
     for number, values in outcome.sheet.records():
         outcome.total += 1
-        row = _clean_row(number, values, outcome, units, schools, tables, target_unit, first_row_of)
+        row = _clean_row(
+            number,
+            values,
+            outcome,
+            units,
+            schools,
+            tables,
+            target_unit,
+            first_row_of,
+            school_column=school_column,
+        )
         if row is not None:
             rows.append(row)
         done += 1
@@ -94,6 +111,8 @@ def _clean_row(
     tables: dict[str, dict[str, str]],
     target_unit: Unit | None,
     first_row_of: dict[str, int],
+    *,
+    school_column: bool = False,
 ) -> _Row | None:
     # Problems found before the service sees the row; they replace its message for the same column.
     early: dict[str, str] = {}
@@ -118,9 +137,19 @@ def _clean_row(
         found_units = units.get(unit_name, [])
         if len(found_units) == 1:
             unit = found_units[0]
+        elif found_units and school_column:
+            early["unit"] = _(
+                "Several schools you may add people to are named “%(name)s”, in %(places)s; choose the school at upload and leave this cell empty."
+            ) % {"name": unit_name, "places": _places(found_units)}
         elif found_units:
             early["unit"] = _(
-                "Several units you manage are named “%(name)s”; choose the unit at upload and leave this cell empty."
+                "Several units you manage are named “%(name)s”, in %(places)s; choose the unit at upload and leave this cell empty."
+            ) % {"name": unit_name, "places": _places(found_units)}
+        elif school_column:
+            # The same words whether the school is out of the importer's scope or does not
+            # exist: the import never confirms another school's existence.
+            early["unit"] = _(
+                "You cannot add people to a school named “%(name)s”, or there is no such school."
             ) % {"name": unit_name}
         else:
             early["unit"] = _(
@@ -173,6 +202,15 @@ def _clean_row(
     if data.force_type not in VOLUNTEER_TYPES:
         consent_version = ""  # consent records are kept for volunteers only
     return _Row(number=number, data=data, id_index=id_index, consent_version=consent_version)
+
+
+def _places(units: list[Unit]) -> str:
+    """Where same-named units are, to tell them apart: their districts (新兴区、桃山区), with the
+    unit above each where two share a district."""
+    districts = [u.region.name for u in units]
+    if len(set(districts)) == len(districts):
+        return join(districts)
+    return join([f"{u.region.name} {u.parent.name}" if u.parent else u.region.name for u in units])
 
 
 def _write(*, actor: Any, rows: list[_Row], outcome: Outcome) -> None:

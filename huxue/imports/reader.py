@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from huxue.core.validators import normalize_text
@@ -49,11 +50,31 @@ class Sheet:
     headers: dict[str, str]  # column key → the header as written in the file
     estimated_rows: int  # rows below the header, from the sheet's declared size (may be 0)
     _rows: Iterator[tuple[int, tuple[Any, ...]]] = field(repr=False)
+    # Headed columns no key took (unknown to the spec, or a second header for a taken key):
+    # position → the header as written.
+    unmatched: dict[int, str] = field(default_factory=dict)
+    # Positions with no header that hold a value in some row, found while the rows are read.
+    _headless: set[int] = field(default_factory=set, repr=False)
+
+    def unused_columns(self) -> list[str]:
+        """Every column the import did not read, in the sheet's order: its header as written, or
+        "column F (no header)". Complete once records() has been read to the end."""
+        names = {**self.unmatched}
+        for position in self._headless:
+            names[position] = _("column %(letter)s (no header)") % {
+                "letter": get_column_letter(position + 1)
+            }
+        return [names[p] for p in sorted(names)]
 
     def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(Excel row number, {column key: cell value}) for every non-empty row below the header."""
         index = self.index.items()
+        known = set(self.index.values()) | set(self.unmatched)
         for number, row in self._rows:
+            for position, value in enumerate(row):
+                if position not in known and not _blank(value):
+                    self._headless.add(position)
+                    known.add(position)
             if number - self.header_row > MAX_ROWS:
                 raise FileError(
                     _("A file may hold at most %(n)d rows; split it into smaller files.")
@@ -61,7 +82,7 @@ class Sheet:
                 )
             width = len(row)
             values = {key: (row[i] if i < width else None) for key, i in index}
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
+            if all(_blank(v) for v in values.values()):
                 continue
             yield number, values
 
@@ -86,7 +107,7 @@ def open_sheet(file: IO[bytes] | str, spec: SheetSpec) -> Sheet:
         found = _find_header(head, spec)
         if found is None:
             continue
-        number, index, headers = found
+        number, index, headers, unmatched = found
         missing = [c.label() for c in spec.required if c.key not in index]
         if not missing:
             after = [(n, r) for n, r in head if n > number]
@@ -97,6 +118,7 @@ def open_sheet(file: IO[bytes] | str, spec: SheetSpec) -> Sheet:
                 headers=headers,
                 estimated_rows=max(declared - number, 0),
                 _rows=chain(after, rows),
+                unmatched=unmatched,
             )
         if best is None or len(index) > best[0]:
             best = (len(index), missing)
@@ -129,20 +151,28 @@ def _check_unpacked_size(file: IO[bytes] | str) -> None:
 
 def _find_header(
     rows: list[tuple[int, tuple[Any, ...]]], spec: SheetSpec
-) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """The row naming the most columns (at least two), with where each column is."""
+) -> tuple[int, dict[str, int], dict[str, str], dict[int, str]] | None:
+    """The row naming the most columns (at least two), with where each column is, and the
+    headers in it that name no column (or one already named further left)."""
     best = None
     for number, row in rows:
         index: dict[str, int] = {}
         headers: dict[str, str] = {}
+        unmatched: dict[int, str] = {}
         for position, cell in enumerate(row):
             key = spec.match(cell)
             if key and key not in index:
                 index[key] = position
                 headers[key] = normalize_text(cell)
+            elif not _blank(cell):
+                unmatched[position] = normalize_text(text(cell))
         if len(index) >= 2 and (best is None or len(index) > len(best[1])):
-            best = (number, index, headers)
+            best = (number, index, headers, unmatched)
     return best
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # ---- cells → values ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from huxue.imports import exports
 from huxue.imports.columns import SPECS
 from huxue.imports.forms import FullExportForm, UploadForm
 from huxue.imports.models import ImportJob
+from huxue.imports.outcome import notes_and_problems
 from huxue.imports.selectors import job_for, jobs_of
 from huxue.imports.services import import_run, may
 from huxue.orgs import access
@@ -87,11 +88,17 @@ def upload(request: HttpRequest, kind: str) -> HttpResponse:
 @require_GET
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     found = job_for(request.user, pk=pk)
-    errors = found.errors[:SHOWN_ERRORS]
+    notes, problems = notes_and_problems(found.errors)
+    errors = problems[:SHOWN_ERRORS]
     return render(
         request,
         "imports/job.html",
-        {"job": found, "errors": errors, "more_errors": max(len(found.errors) - len(errors), 0)},
+        {
+            "job": found,
+            "notes": notes,
+            "errors": errors,
+            "more_errors": max(len(problems) - len(errors), 0),
+        },
     )
 
 

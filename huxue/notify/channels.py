@@ -1,4 +1,5 @@
-"""The ways a message leaves Huxue: console, e-mail and the group robots of WeCom, DingTalk and Feishu.
+"""The ways a message leaves Huxue: the in-app inbox, console, e-mail and the group robots of
+WeCom, DingTalk and Feishu.
 
 Every sender has one method, ``send(message) -> Delivery``; it never raises for a delivery problem
 (network, timeout, a platform's error code) but reports it, so the dispatcher can retry. Webhooks
@@ -23,6 +24,9 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
+
+from huxue.notify.models import InboxMessage
 
 logger = logging.getLogger("huxue.notify")
 
@@ -33,6 +37,11 @@ class Message:
     body: str
     address: str = ""  # an e-mail address or a robot's webhook URL; empty for the console
     secret: str = ""  # a robot's signing secret, if the group has signing on
+    # For the in-app inbox: the addressee's account, the outbox row (one inbox copy per row) and
+    # the page of the app the message is about.
+    user_id: int | None = None
+    notification_id: int | None = None
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,28 @@ class ConsoleSender:
     def send(self, message: Message) -> Delivery:
         logger.info(
             "notification to %s: %s\n%s", message.address or "-", message.subject, message.body
+        )
+        return Delivery(ok=True)
+
+
+class InboxSender:
+    """The in-app inbox (消息): the message is kept for its addressee to read in the app.
+
+    Idempotent per outbox row, so a row retried because another way failed is not copied twice.
+    """
+
+    def send(self, message: Message) -> Delivery:
+        if message.user_id is None or message.notification_id is None:
+            return Delivery(ok=False, error="the in-app inbox needs a person and an outbox row")
+        InboxMessage.objects.get_or_create(
+            notification_id=message.notification_id,
+            defaults={
+                "user_id": message.user_id,
+                "subject": message.subject[:200],
+                "body": message.body,
+                "link": message.link[:300],
+                "delivered_at": timezone.now(),
+            },
         )
         return Delivery(ok=True)
 
@@ -185,6 +216,7 @@ class FeishuSender:
 
 
 SENDERS: dict[str, Sender] = {
+    "inapp": InboxSender(),
     "console": ConsoleSender(),
     "email": EmailSender(),
     "wecom": WeComSender(),

@@ -106,23 +106,59 @@ def claim_due(*, now: dt.datetime, limit: int) -> tuple[str, list[Notification]]
     return token, list(rows)
 
 
-def resolve(notification: Notification) -> tuple[str, Message] | str:
-    """The sender kind and message for a row, or why it cannot be sent."""
+Route = tuple[str, Message]
+
+
+def in_app_link(payload: object) -> str:
+    """The page a message is about, as a path of this site, from its payload's "url" (producers
+    write it absolute, with HUXUE_BASE_URL, for e-mail and robots); "" when there is none."""
+    url = payload.get("url") if isinstance(payload, dict) else None
+    if not isinstance(url, str):
+        return ""
+    base = settings.HUXUE_BASE_URL.rstrip("/")
+    if base and url.startswith(base + "/"):
+        url = url[len(base) :]
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def resolve(notification: Notification) -> list[Route] | str:
+    """Where a row goes — (sender kind, message), in the order they are tried — or why it goes
+    nowhere. This is the one rule of who reads what:
+
+    - A message to a unit's channel goes to that group's robot or mailbox, and to no inbox: the
+      people who must act on it are addressed by its producer as well (a gap alert goes to the
+      accounts of the school's leads and the station's officers besides their groups), and most
+      of a group's members are not users of the app.
+    - A message to a person goes to their inbox in the app, always ("inapp", first, so a retry
+      never sends the outside copy twice), and also out through the first of
+      HUXUE_NOTIFY_CHANNELS that reaches them, if any does.
+    """
     subject, body = notification.subject, notification.body
     channel = notification.channel
     if channel is not None:
         if not channel.enabled:
             return "the channel is disabled"
-        return channel.kind, Message(subject, body, address=channel.address, secret=channel.secret)
+        message = Message(subject, body, address=channel.address, secret=channel.secret)
+        return [(channel.kind, message)]
     user = notification.user
     if user is None or not user.is_active:
         return "the user is inactive"
+    inbox = Message(
+        subject,
+        body,
+        user_id=user.pk,
+        notification_id=notification.pk,
+        link=in_app_link(notification.payload),
+    )
+    routes: list[Route] = [("inapp", inbox)]
     for kind in settings.HUXUE_NOTIFY_CHANNELS:
         if kind == "email" and user.email:
-            return "email", Message(subject, body, address=user.email)
+            routes.append(("email", Message(subject, body, address=user.email)))
+            break
         if kind == "console":
-            return "console", Message(subject, body, address=user.get_username())
-    return "no configured channel reaches this user"
+            routes.append(("console", Message(subject, body, address=user.get_username())))
+            break
+    return routes
 
 
 def _send(kind: str, message: Message) -> Delivery:
@@ -140,24 +176,29 @@ def dispatch_pass(*, now: dt.datetime | None = None, limit: int = 200) -> PassRe
     result.claimed = len(rows)
     for row in rows:
         mine = Notification.objects.filter(pk=row.pk, status=Status.SENDING, claim_token=token)
-        route = resolve(row)
-        if isinstance(route, str):
+        routes = resolve(row)
+        if isinstance(routes, str):
             # Nothing was sent: give the attempt back and record why.
             mine.update(
                 status=Status.CANCELLED,
                 attempts=F("attempts") - 1,
                 claim_token="",
-                last_error=route,
+                last_error=routes,
             )
             result.cancelled += 1
             continue
-        kind, message = route
-        delivery = _send(kind, message)
+        # Every way in order; the first that fails stops the row, to be retried as a whole.
+        delivery = Delivery(ok=True)
+        for kind, message in routes:
+            delivery = _send(kind, message)
+            if not delivery.ok:
+                break
         # The pass's clock (tests pass one in), or the wall clock once it has moved past it.
         finished = max(timezone.now(), now)
         if delivery.ok:
+            via = ",".join(kind for kind, _message in routes)
             mine.update(
-                status=Status.SENT, sent_at=finished, sent_via=kind, claim_token="", last_error=""
+                status=Status.SENT, sent_at=finished, sent_via=via, claim_token="", last_error=""
             )
             result.sent += 1
         elif row.attempts >= settings.HUXUE_NOTIFY_MAX_ATTEMPTS:

@@ -122,3 +122,45 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.subject}"
+
+
+class InboxMessage(models.Model):
+    """A notice as its addressee reads it in the app (消息): the in-app copy of one outbox row
+    addressed to a person, written by the dispatcher's "inapp" sender when it delivers that row.
+
+    One per outbox row (the one-to-one key), so a row that is retried — its e-mail failed — is
+    not copied twice. Only the addressee reads it: the inbox is not placed in the org tree, and
+    no role, an administrator's neither, reads another person's messages.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="inbox_messages",
+        verbose_name=_("user"),
+    )
+    notification = models.OneToOneField(
+        Notification,
+        on_delete=models.CASCADE,
+        related_name="inbox_message",
+        verbose_name=_("notification"),
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    # A page of the app the notice is about (a call-out to answer, a shift), if its producer named one.
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"))
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-delivered_at", "-pk"]
+        verbose_name = _("inbox message")
+        verbose_name_plural = _("inbox messages")
+        indexes = [
+            models.Index(fields=["user", "-delivered_at"], name="inbox_newest"),
+            # The unread count on every page: only the unread rows are in this index.
+            models.Index(fields=["user"], condition=Q(read_at__isnull=True), name="inbox_unread"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huxue.core import audit
 from huxue.core.validators import normalize_text
-from huxue.notify.models import Channel, Notification
+from huxue.notify.models import Channel, InboxMessage, Notification
 from huxue.orgs import access
 from huxue.orgs.models import Unit, User
 
@@ -197,3 +198,30 @@ def notify_cancel(*, dedupe_keys: Iterable[str] = (), key_prefix: str = "") -> i
         else pending.filter(dedupe_key__in=keys)
     )
     return pending.update(status=Notification.Status.CANCELLED, last_error="cancelled")
+
+
+# The inbox. Marking one's own messages read changes nothing anyone else sees or counts, so it
+# leaves no audit line (as reading them does not); only the addressee can do it.
+
+
+@transaction.atomic
+def inbox_mark_read(*, user: User, message: InboxMessage) -> bool:
+    """Mark one of the user's messages read; whether it was unread. The first reading's time is
+    kept: opening it again changes nothing. Someone else's message is "not found"."""
+    if message.user_id != user.pk:
+        raise Http404
+    now = timezone.now()
+    marked = InboxMessage.objects.filter(pk=message.pk, user=user, read_at__isnull=True).update(
+        read_at=now
+    )
+    if marked:
+        message.read_at = now
+    return bool(marked)
+
+
+@transaction.atomic
+def inbox_mark_all_read(*, user: User) -> int:
+    """Mark every unread message of the user read; how many were unread."""
+    return InboxMessage.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

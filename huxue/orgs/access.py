@@ -116,6 +116,17 @@ def allowed(user: Any, action: str, model: type[models.Model]) -> bool:
     return any(roles.allows(m.role, kind, action) for m in _memberships(user))
 
 
+def allowed_beyond_own(user: Any, action: str, model: type[models.Model]) -> bool:
+    """Whether a role of the user may do `action` to records of this kind other than the user's
+    own. A member may read their own person record and check-ins; that is no reason to offer
+    them the people list or the person-times table, which a lead or an officer needs."""
+    kind = object_type(model)
+    return any(
+        roles.allows(m.role, kind, action) and roles.SCOPE_TREE[m.role] != "self"
+        for m in _memberships(user)
+    )
+
+
 def allowed_exists(user: Any, action: str, model: type[models.Model]) -> Exists:
     """``allowed`` as an SQL expression, for a read that answers it together with what it reads
     (the check-in's gate). The user is taken as active: an authenticated request's user is."""

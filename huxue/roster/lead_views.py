@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from huxue.orgs import access
@@ -134,7 +135,11 @@ def solve(request: HttpRequest, pk: int, monday: str) -> HttpResponse:
         return redirect("roster:grid", pk=pk, monday=start.isoformat())
     messages.success(
         request,
-        _("The week was solved: %(filled)d of %(slots)d slots filled.")
+        ngettext(
+            "The week was solved: %(filled)d of %(slots)d slot filled.",
+            "The week was solved: %(filled)d of %(slots)d slots filled.",
+            run.slots,
+        )
         % {"filled": run.filled, "slots": run.slots},
     )
     return redirect("roster:run", pk=run.pk)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from huxue.calendar.selectors import CalendarYearUnknown, shift_dates
 from huxue.core import audit, rulesets
@@ -194,7 +194,11 @@ def signup_create(*, actor: Any, person: Person, shift: Shift) -> SignUp:
     rules = rulesets.nearest(CityRules, shift.post.school.unit.region)
     if len(week) >= rules.shifts_per_member_week:
         raise ValidationError(
-            _("You already have %(n)d shifts that week, the most a member may take.")
+            ngettext(
+                "You already have %(n)d shift that week, the most a member may take.",
+                "You already have %(n)d shifts that week, the most a member may take.",
+                len(week),
+            )
             % {"n": len(week)},
             code="member_cap",
         )
@@ -207,9 +211,12 @@ def signup_create(*, actor: Any, person: Person, shift: Shift) -> SignUp:
             taken = len(_committed_shifts(family_ids, *term))
             if taken >= rules.shifts_per_family_term:
                 raise ValidationError(
-                    _(
+                    ngettext(
+                        "Your family has already taken %(n)d shift this term, the most one family is "
+                        "asked to do. Thank you!",
                         "Your family has already taken %(n)d shifts this term, the most one family is "
-                        "asked to do. Thank you!"
+                        "asked to do. Thank you!",
+                        taken,
                     )
                     % {"n": taken},
                     code="family_cap",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huxue.calendar.models import Closure
 from huxue.core.models import AuditEvent
+from huxue.duty.alerts.selectors import gap_alerts_allowed
 from huxue.duty.board.selectors import board_allowed
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
@@ -25,6 +26,12 @@ def _may(action: str, *models: type[Model]) -> Callable[[Any], bool]:
     return lambda user: any(access.allowed(user, action, model) for model in models)
 
 
+def _beyond_own(action: str, model: type[Model]) -> Callable[[Any], bool]:
+    """For lists and tables of many: a member, who may read only their own record, is not
+    offered them; a member who is also a lead or an officer is."""
+    return lambda user: access.allowed_beyond_own(user, action, model)
+
+
 def _member(user: Any) -> bool:
     return Role.MEMBER in access.roles_of(user)
 
@@ -32,14 +39,16 @@ def _member(user: Any) -> bool:
 _NAV: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("duty:today", _("Duty today"), _member),
     ("roster:my_shifts", _("My shifts"), _member),
+    ("duty:my_hours", _("My hours"), _member),
     ("duty:board", _("Live board"), board_allowed),
-    ("people:list", _("People"), _may("read", Person)),
+    ("duty:alerts", _("Gap alerts"), gap_alerts_allowed),
+    ("people:list", _("People"), _beyond_own("read", Person)),
     ("posts:school_list", _("Schools"), _may("read", School)),
     ("posts:post_list", _("Guard posts"), _may("read", Post)),
     ("imports:index", _("Import / export"), _may("export", Person, School, Post)),
     ("calendar:index", _("School calendar"), _may("read", Closure)),
     ("roster:lead", _("Rosters"), _may("write", Shift)),
-    ("duty:stats", _("Person-times"), _may("read", CheckIn)),
+    ("duty:stats", _("Person-times"), _beyond_own("read", CheckIn)),
     ("city_rules", _("City rules"), _may("read", CityRules, DutyRules)),
     ("audit:list", _("Audit log"), _may("read", AuditEvent)),
 ]

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huxue.orgs import access
+from huxue.web.selectors import member_home
 
 
 class LoginView(auth_views.LoginView):
@@ -31,5 +33,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"memberships": memberships, "roles": access.roles_of(request.user)},
+        {
+            "memberships": memberships,
+            "roles": access.roles_of(request.user),
+            "member": member_home(request.user, now=timezone.now()),
+        },
     )

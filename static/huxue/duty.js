@@ -10,6 +10,9 @@
  *   401, 403               → kept: "sign in again to send"
  *   5xx, 408, 429, network → kept, sent again later
  *
+ * A check-out asks first, in the page's own dialog (it works offline); without JavaScript the
+ * check-out button is a form that opens the same question as a page of its own.
+ *
  * Every string shown comes from the page (#duty-config, translated by the server).
  */
 (function () {
@@ -139,6 +142,13 @@
     return iso ? iso.slice(11, 16) : "";
   }
 
+  // The phone's own clock reading of a moment (a check-in waiting on the phone has no server time).
+  function localHm(iso) {
+    var at = new Date(iso);
+    if (isNaN(at.getTime())) return "";
+    return ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2);
+  }
+
   // --- what the member sees --------------------------------------------------------------------
 
   function say(text, kind, data) {
@@ -211,6 +221,7 @@
           out.textContent = S.check_out;
           out.setAttribute("data-duty-checkout-after", entry.key);
           out.setAttribute("data-label", entry.label || "");
+          out.setAttribute("data-since", entry.created || "");
           note.appendChild(out);
         }
         button.parentNode.insertBefore(note, button.nextSibling);
@@ -487,6 +498,35 @@
     }
   }
 
+  // Ask before a check-out: which post, since when, and whether it comes so soon after the
+  // check-in that the lead will see it marked. `go` runs only on "yes".
+  function confirmCheckOut(button, go) {
+    var since = button.getAttribute("data-since") || "";
+    var pending = button.hasAttribute("data-duty-checkout-after");
+    var text = fmt(pending ? S.confirm_checkout_pending : S.confirm_checkout, {
+      post: button.getAttribute("data-label") || "",
+      time: button.getAttribute("data-since-hm") || localHm(since),
+    });
+    var elapsed = since ? Date.now() - Date.parse(since) : NaN;
+    var short = elapsed < config.short_seconds * 1000; // false when unknown (NaN)
+    var dialog = document.querySelector("[data-duty-confirm]");
+    if (!dialog || typeof dialog.showModal !== "function") {
+      // A browser without <dialog>: its own question box, with the same words.
+      if (window.confirm(short ? text + "\n\n" + S.short_warning : text)) go();
+      return;
+    }
+    dialog.querySelector("[data-duty-confirm-text]").textContent = text;
+    var warning = dialog.querySelector("[data-duty-confirm-short]");
+    warning.textContent = S.short_warning;
+    warning.hidden = !short;
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      dialog.onclose = null;
+      if (dialog.returnValue === "yes") go();
+    };
+    dialog.showModal();
+  }
+
   async function scanPhoto(input) {
     var file = input.files && input.files[0];
     if (!file || !("BarcodeDetector" in window)) return;
@@ -512,8 +552,14 @@
     if (!target || target.disabled) return;
     event.preventDefault();
     if (target.hasAttribute("data-duty-checkin")) checkIn(target);
-    else if (target.hasAttribute("data-duty-checkout")) checkOut(target, target.getAttribute("data-duty-checkout"));
-    else checkOut(target, null, target.getAttribute("data-duty-checkout-after"));
+    else if (target.hasAttribute("data-duty-checkout"))
+      confirmCheckOut(target, function () {
+        checkOut(target, target.getAttribute("data-duty-checkout"));
+      });
+    else
+      confirmCheckOut(target, function () {
+        checkOut(target, null, target.getAttribute("data-duty-checkout-after"));
+      });
   });
 
   document.addEventListener("change", function (event) {

@@ -49,7 +49,12 @@ def test_the_board_turns_from_red_to_green_as_members_check_in(
     expect(tile).to_have_attribute("data-status", "red")
     expect(tile.locator("[data-testid=tile-status]")).to_have_text("无人到岗")
     expect(tile.locator("[data-testid=grp-volunteer] [aria-hidden]")).to_have_text("志 0/1")
-    expect(tile.locator("a")).to_have_attribute("href", f"/duty/shifts/{open_shift.pk}/")
+    expect(tile.locator("[data-testid=tile-link]")).to_have_attribute(
+        "href", f"/duty/shifts/{open_shift.pk}/"
+    )
+    expect(tile.locator("[data-testid=tile-alerts]")).to_have_attribute(
+        "href", f"/duty/alerts/?post={city.post_a1.pk}"
+    )
     page.evaluate("window.__sameDocument = true")
 
     volunteer = make_person(city, unit=city.school_a1.unit, name="志愿者甲")

@@ -197,6 +197,7 @@ def test_a_check_in_made_offline_is_queued_then_synced_once(phone, city: City) -
     assert page.locator(f'[data-shift="{shift.pk}"]').get_attribute("data-state") == "open"
 
     page.locator(f"[data-testid=checkout-{row.pk}]").click()
+    page.locator("[data-testid=duty-confirm-yes]").click()  # a check-out asks first
     page.locator("[data-result=checkout]").wait_for()
     settled(page)
     row.refresh_from_db()

@@ -15,10 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_lead_signs_in_in_chinese_and_switches_to_english(page, city: City) -> None:
     sign_in(page, "school_lead", PASSWORD)
     assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.click("[data-testid=account-menu] summary")  # sign-out sits in the account menu
     assert page.get_by_text("退出").is_visible()
     page.click("[data-testid=lang-en]")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
+    page.click("[data-testid=account-menu] summary")
     assert page.get_by_text("Sign out").is_visible()
 
 

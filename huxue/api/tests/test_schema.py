@@ -55,6 +55,8 @@ ENDPOINTS = {
     "/api/v1/callouts/": {"get", "post"},
     "/api/v1/callouts/{id}/accept/": {"post"},
     "/api/v1/callouts/{id}/decline/": {"post"},
+    "/api/v1/messages/": {"get"},
+    "/api/v1/messages/{id}/read/": {"post"},
 }
 
 

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huxue.core import audit
 from huxue.core.models import AuditEvent
 from huxue.demo import data
+from huxue.demo.builder.alerts import replay_gap_alerts
 from huxue.demo.builder.history import (
     HISTORY_END,
     HISTORY_START,
@@ -30,6 +32,7 @@ from huxue.demo.builder.history import (
     recent_weeks,
     write_history,
 )
+from huxue.demo.builder.messages import deliver_messages
 from huxue.demo.builder.people import plan_people, write_people
 from huxue.demo.builder.places import EDUCATION_KEY, plan_places, write_places
 from huxue.demo.builder.roster import write_roster
@@ -186,6 +189,17 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
                     "s": lap(),
                 }
             )
+            alerts = replay_gap_alerts(city=city, today=timezone.localdate())
+            say(
+                ngettext(
+                    "Replayed the last school day through the gap-alert scan: "
+                    "%(n)d window was still short of members (%(s).1f s).",
+                    "Replayed the last school day through the gap-alert scan: "
+                    "%(n)d windows were still short of members (%(s).1f s).",
+                    alerts,
+                )
+                % {"n": alerts, "s": lap()}
+            )
         audit.record(
             action=MARKER_ACTION,
             object_type="demo.city",
@@ -201,4 +215,15 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
                 "checkins": past.checkins + recent.checkins,
             },
         )
+    # Once the city is committed, as the running system would: the outbox's dispatcher delivers
+    # what is due (the demo logins' messages in the app; reminders wait until they are due).
+    sent = deliver_messages()
+    say(
+        ngettext(
+            "Delivered %(n)d message from the outbox (%(s).1f s).",
+            "Delivered %(n)d messages from the outbox (%(s).1f s).",
+            sent,
+        )
+        % {"n": sent, "s": lap()}
+    )
     return Outcome(built=True, seed=seed, seconds=time.monotonic() - started)

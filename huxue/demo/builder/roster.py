@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from huxue.calendar.services import term_create
 from huxue.demo import data
+from huxue.demo.builder.messages import ask_demo_member
 from huxue.orgs.models import Membership, Region, Unit
 from huxue.orgs.roles import Role
 from huxue.people.forces import ForceGroup, ForceType
@@ -121,8 +122,8 @@ DRAFTS = {
 
 
 def _draft_changes(monday: dt.date) -> int:
-    """After publishing, the pilot school's lead takes a parent off a shift and puts a colleague
-    free then in their place; the pilot station's officer takes a teacher off Thursday at
+    """After publishing, the pilot school's lead takes a parent off a shift, asks the demo member
+    to stand in (who cannot come), and puts a colleague free then in their place; the pilot station's officer takes a teacher off Thursday at
     another of its schools and has not found anyone yet. Both go through the leads' own
     services, so the two schools show changes not yet published (the second an open slot too)."""
     made = 0
@@ -158,6 +159,7 @@ def _draft_changes(monday: dt.date) -> int:
             ]
             if free:  # the lead puts the first colleague offered in the parent's place
                 assignment_drop(actor=lead.user, assignment=assignment, reason=reason)
+                ask_demo_member(lead=lead.user, shift=shift)  # who cannot come (messages.py)
                 person = Person.objects.get(pk=free[0].person_id)
                 assignment_add(actor=lead.user, shift=shift, person=person)
                 made += 2

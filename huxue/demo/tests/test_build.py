@@ -410,3 +410,54 @@ def test_the_recent_weeks_have_rosters_and_check_ins_up_to_yesterday(demo: Built
     member = Person.objects.get(user__username="demo_member")
     assert member.checkins.filter(day__lte=dt.date(2022, 2, 23)).exists()
     assert member.checkins.filter(day__gte=dt.date(2026, 11, 2)).exists()
+
+
+def test_the_demo_member_and_school_lead_open_the_app_on_messages(demo: Built) -> None:
+    """Issue 16 item 3: the outbox's own dispatcher delivered the demo logins' messages to their
+    inboxes (消息) during the build; no robot is set up, and reminders wait until due."""
+    from huxue.duty.models import CallOut
+    from huxue.notify.models import InboxMessage, Notification
+
+    member = InboxMessage.objects.filter(user__username="demo_member")
+    # The lead's own exchange; the gap alerts of the last school days are beside it.
+    lead = InboxMessage.objects.filter(user__username="demo_school").exclude(
+        notification__kind="gap_alert"
+    )
+    kinds = set(member.values_list("notification__kind", flat=True))
+    assert {"roster.changed", "callout"} <= kinds
+    [answer] = lead
+    assert answer.notification.kind == "callout.answer"
+    assert answer.link.startswith("/duty/shifts/")
+    # The exchange behind them, played through the services: called, and declined.
+    [callout] = CallOut.objects.filter(person__user__username="demo_member")
+    assert callout.status == CallOut.Status.DECLINED
+    assert callout.called_by == answer.user
+    # Each is the in-app copy of an outbox row the dispatcher sent; nothing in an inbox else.
+    for message in InboxMessage.objects.select_related("notification"):
+        assert message.notification.status == Notification.Status.SENT
+        assert message.notification.sent_via.startswith("inapp")
+        assert message.read_at is None
+    assert Notification.objects.filter(
+        kind="shift.reminder", status=Notification.Status.PENDING, user__username="demo_member"
+    ).exists()
+
+
+def test_the_last_school_days_were_watched_for_gaps(demo: Built) -> None:
+    """Issue 16 item 8: the build replays the watcher's gap scan over the last school day, so
+    the alert list (缺岗提醒) shows that day's gaps, each one true to the check-ins."""
+    from huxue.duty.alerts.selectors import on_duty_counts, shortfall
+    from huxue.duty.models import GapAlert
+    from huxue.notify.models import Notification
+    from huxue.roster.models import Shift
+
+    days = {dt.date(2026, 11, 27)}  # Friday; today is a Saturday
+    shifts = Shift.objects.filter(day__in=days, cancelled_at__isnull=True).count()
+    alerts = list(GapAlert.objects.select_related("shift"))
+    assert {a.shift.day for a in alerts} == days
+    assert 0 < len(alerts) < shifts
+    assert any(a.resolved_at for a in alerts) and any(a.resolved_at is None for a in alerts)
+    for alert in alerts:
+        on_duty = on_duty_counts([alert.shift_id], at=alert.raised_at).get(alert.shift_id, {})
+        assert shortfall(alert.shift.requirements, on_duty) == alert.short
+    # The station's officers and the schools' leads were told, through the outbox.
+    assert Notification.objects.filter(kind="gap_alert", user__username="demo_station").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -16,10 +17,13 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from huxue.core.validators import mask_name
 from huxue.duty.models import CallOut, CheckIn, GapAlert
+from huxue.notify.models import Notification
 from huxue.orgs import access
 from huxue.orgs.models import Membership, User
 from huxue.orgs.roles import Role
+from huxue.people.forces import GROUP_LABELS
 from huxue.roster.models import Shift
 
 
@@ -38,9 +42,18 @@ def _counts(checkins: QuerySet[CheckIn], shift_ids: list[int]) -> dict[int, dict
     return counts
 
 
-def on_duty_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Members on duty now per shift and force group: accepted check-ins not checked out."""
-    return _counts(CheckIn.objects.filter(checked_out_at__isnull=True), shift_ids)
+def on_duty_counts(
+    shift_ids: list[int], *, at: dt.datetime | None = None
+) -> dict[int, dict[str, int]]:
+    """Members on duty per shift and force group: accepted check-ins not checked out. At a moment
+    ``at`` (a scan replayed for a past time): those the server had received by then and not yet
+    checked out; for the present moment that is the same thing."""
+    if at is None:
+        return _counts(CheckIn.objects.filter(checked_out_at__isnull=True), shift_ids)
+    on_duty = CheckIn.objects.filter(server_at__lte=at).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=at)
+    )
+    return _counts(on_duty, shift_ids)
 
 
 def came_counts(shift_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -179,3 +192,201 @@ def callout_url(callout: CallOut) -> str:
 
 def is_over(shift: Shift, now: dt.datetime) -> bool:
     return shift.cancelled_at is not None or shift.ends_at <= now
+
+
+# --- the gap-alert list (缺岗提醒) ----------------------------------------------------------
+
+OPEN, RESOLVED = "open", "resolved"
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    """What the list is narrowed to; every field optional. ``district`` is a region code (its
+    subtree), ``station`` a police station's unit id, ``post`` a post's id, ``start``/``end``
+    the days of the windows alerted (inclusive), ``state`` open or resolved."""
+
+    district: str = ""
+    station: int | None = None
+    post: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    state: str = ""
+
+
+def gap_alerts_allowed(user: Any) -> bool:
+    return access.allowed(user, "read", GapAlert)
+
+
+def gap_alerts_listed(user: Any, *, filters: AlertFilters | None = None) -> QuerySet[GapAlert]:
+    """The gap alerts ``user`` may read, narrowed by ``filters``, the latest raised first; 404 for
+    a user who may read none (a duty member)."""
+    if not gap_alerts_allowed(user):
+        raise Http404
+    f = filters or AlertFilters()
+    alerts = gap_alerts_visible_to(user).select_related(
+        "shift__post__school__unit__region", "shift__post__school__station"
+    )
+    if f.district:
+        # Region paths are the codes from the root ("/230900/230902/"): a code names its subtree.
+        alerts = alerts.filter(shift__post__school__unit__region__path__contains=f"/{f.district}/")
+    if f.station:
+        alerts = alerts.filter(shift__post__school__station_id=f.station)
+    if f.post:
+        alerts = alerts.filter(shift__post_id=f.post)
+    if f.start:
+        alerts = alerts.filter(shift__day__gte=f.start)
+    if f.end:
+        alerts = alerts.filter(shift__day__lte=f.end)
+    if f.state == OPEN:
+        alerts = alerts.filter(resolved_at__isnull=True)
+    elif f.state == RESOLVED:
+        alerts = alerts.filter(resolved_at__isnull=False)
+    return alerts
+
+
+@dataclass(frozen=True)
+class Told:
+    """One message sent (or waiting to go) about an alert: to a person's account or a group."""
+
+    recipient: str  # a masked name, or "unit · channel"
+    via: str  # the channel's kind in words; "" for a person's account
+    status: str
+    status_label: str
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Came:
+    """A member who checked in at the post after the alert was raised."""
+
+    name: str  # masked
+    group_label: str
+    at: dt.datetime
+    substitute: bool  # came because a lead called them out
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A member a lead called out to the post, and their answer."""
+
+    name: str  # masked
+    status: str
+    status_label: str
+
+
+@dataclass
+class AlertRow:
+    alert: GapAlert
+    short: list[tuple[str, int]]  # (force group in words, how many missing) when raised
+    told: list[Told] = field(default_factory=list)
+    came: list[Came] = field(default_factory=list)
+    asked: list[Asked] = field(default_factory=list)
+
+    @property
+    def shift(self) -> Shift:
+        return self.alert.shift
+
+    @property
+    def is_open(self) -> bool:
+        return self.alert.resolved_at is None
+
+
+def _gap_key_prefix(shift_id: int) -> str:
+    # The keys gap alerts are queued under (huxue.duty.alerts.services._raise).
+    return f"gap:{shift_id}:"
+
+
+def gap_alert_rows(alerts: list[GapAlert]) -> list[AlertRow]:
+    """Who was told, who came and who was called out, for these alerts (already read through
+    ``gap_alerts_listed``): three queries whatever their number. Names are masked."""
+    if not alerts:
+        return []
+    shift_ids = [a.shift_id for a in alerts]
+    rows = {
+        a.shift_id: AlertRow(
+            alert=a,
+            short=[
+                (str(GROUP_LABELS.get(group, group)), int(n))
+                for group, n in sorted((a.short or {}).items())
+                if int(n) > 0
+            ],
+        )
+        for a in alerts
+    }
+
+    told_where = Q(pk__in=[])
+    for shift_id in shift_ids:
+        told_where |= Q(dedupe_key__startswith=_gap_key_prefix(shift_id))
+    notifications = list(
+        Notification.objects.filter(told_where, kind="gap_alert")
+        .select_related("user", "channel__unit")
+        .order_by("channel_id", "pk")
+    )
+    # An account told is named by its post (the school's security lead, the station's officer),
+    # not by the person: the same words whoever holds the account.
+    posts_of: dict[int, dict[int, str]] = defaultdict(dict)
+    for m in Membership.objects.filter(
+        user_id__in={n.user_id for n in notifications if n.user_id},
+        role__in=(Role.SCHOOL_LEAD, Role.STATION),
+    ).select_related("unit"):
+        if m.unit_id is not None and m.unit is not None:
+            posts_of[m.user_id][m.unit_id] = f"{m.unit.name} · {m.get_role_display()}"
+    units_of = {
+        a.shift_id: (a.shift.post.school.unit_id, a.shift.post.school.station_id) for a in alerts
+    }
+    for n in notifications:
+        shift_id = int(n.dedupe_key.split(":")[1])
+        if n.channel is not None:
+            recipient = f"{n.channel.unit.name} · {n.channel.name}"
+            via = str(n.channel.get_kind_display())
+        else:
+            held = posts_of.get(n.user_id or 0, {})
+            named = [held[u] for u in units_of[shift_id] if u in held]
+            recipient, via = (named[0] if named else mask_name(str(n.user))), ""
+        rows[shift_id].told.append(
+            Told(
+                recipient=recipient,
+                via=via,
+                status=n.status,
+                status_label=str(n.get_status_display()),
+                sent_at=n.sent_at,
+            )
+        )
+
+    callouts = (
+        CallOut.objects.filter(shift_id__in=shift_ids)
+        .select_related("person")
+        .order_by("created_at", "pk")
+    )
+    called: dict[int, set[int]] = defaultdict(set)
+    for callout in callouts:
+        rows[callout.shift_id].asked.append(
+            Asked(
+                name=mask_name(callout.person.name),
+                status=callout.status,
+                status_label=str(callout.get_status_display()),
+            )
+        )
+        if callout.status == CallOut.Status.ACCEPTED:
+            called[callout.shift_id].add(callout.person_id)
+
+    earliest = min(a.raised_at for a in alerts)
+    checkins = (
+        CheckIn.objects.filter(shift_id__in=shift_ids, voided_at__isnull=True, at__gte=earliest)
+        .select_related("person")
+        .order_by("at", "pk")
+    )
+    for c in checkins:
+        row = rows[c.shift_id]
+        resolved = row.alert.resolved_at
+        if c.at < row.alert.raised_at or (resolved is not None and c.at > resolved):
+            continue
+        row.came.append(
+            Came(
+                name=mask_name(c.person.name),
+                group_label=str(GROUP_LABELS.get(c.group, c.group)),
+                at=c.at,
+                substitute=c.person_id in called[c.shift_id],
+            )
+        )
+    return [rows[a.shift_id] for a in alerts]

@@ -1,6 +1,7 @@
 """Gap alerts and call-outs: the writes when a post is short.
 
 Gap alerts: a post still short some minutes into its window alerts its station and school once.
+The same minutes before the window ends, no alert is raised (members check out as it closes).
 
 ``gap_scan`` is run by ``duty_watch`` every pass. For every window running now that is past the
 city's ``gap_alert_minutes``, it compares who is on duty (accepted check-ins not yet checked out)
@@ -124,6 +125,8 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
     running = list(
         Shift.objects.filter(
             cancelled_at__isnull=True,
+            # A shift lies within its day: the bound lets the (post, day) index skip the past.
+            day__in=[timezone.localdate(now) - dt.timedelta(days=1), timezone.localdate(now)],
             starts_at__lte=now,
             ends_at__gt=now,
             post__in=Post.objects.live(),
@@ -139,13 +142,18 @@ def gap_scan(*, now: dt.datetime | None = None) -> list[GapAlert]:
         + dt.timedelta(minutes=rules[shift.post.school.unit.region_id].gap_alert_minutes)
         <= now
     ]
-    counts = on_duty_counts([s.pk for s in due])
+    counts = on_duty_counts([s.pk for s in due], at=now)
     existing = {a.shift_id: a for a in GapAlert.objects.filter(shift__in=due)}
     raised = []
     for shift in due:
         on_duty = counts.get(shift.pk, {})
         missing = shortfall(shift.requirements, on_duty)
         alert = existing.get(shift.pk)
+        minutes = dt.timedelta(minutes=rules[shift.post.school.unit.region_id].gap_alert_minutes)
+        if missing and now >= shift.ends_at - minutes:
+            # The window's last minutes: members checking out as it closes end their duty; the
+            # post is not short, and an alert could bring no one in time.
+            continue
         if missing:
             if alert is None:
                 new = _raise(shift, missing, on_duty, now)

@@ -1,5 +1,5 @@
-"""The lead's pages for one shift at the gate: roll call, who is missing, call-outs; and the called
-member's answer page.
+"""The lead's pages for one shift at the gate: roll call, who is missing, call-outs; the called
+member's answer page; and the list of gap alerts (缺岗提醒) with who was told and who came.
 
 Views parse input, call one service and render. Who may see and do what is decided in
 ``huxue.duty.alerts.services`` (``shift_for_lead``, ``may``) on top of ``huxue.orgs.access``.
@@ -11,20 +11,30 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from huxue.core.validators import period_error
 from huxue.duty.alerts.selectors import (
     LIVE,
+    OPEN,
+    RESOLVED,
+    AlertFilters,
     callout_of_member,
     came_counts,
+    gap_alert_rows,
+    gap_alerts_allowed,
+    gap_alerts_listed,
     is_over,
     may,
     on_duty_counts,
@@ -33,11 +43,13 @@ from huxue.duty.alerts.selectors import (
     shortfall,
 )
 from huxue.duty.alerts.services import callout_answer, callout_cancel, callout_create
+from huxue.duty.board.selectors import board_filter_choices
 from huxue.duty.checkin.services import CheckInRefused, rollcall_mark
 from huxue.duty.models import CallOut, CheckIn, GapAlert
 from huxue.orgs import access
 from huxue.people.forces import GROUP_LABELS
 from huxue.people.models import Person
+from huxue.posts.models import Post
 from huxue.roster.models import Assignment, Shift
 from huxue.roster.selectors import MAX_NOT_OFFERED
 from huxue.roster.swaps import PROBLEM_SHORT, candidates_for, open_groups, rank_with_reasons
@@ -266,3 +278,111 @@ def callout_page(request: HttpRequest, pk: int) -> HttpResponse:
             "today_url": reverse("duty:today"),
         },
     )
+
+
+# --- the gap-alert list ---------------------------------------------------------------------
+
+ALERTS_PER_PAGE = 20
+
+
+class AlertFilterForm(forms.Form):
+    """The list's filters, from the query string: the districts and stations offered are those
+    of the user's posts; "from" and "to" are the days of the windows alerted."""
+
+    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+    station = forms.TypedChoiceField(
+        label=gettext_lazy("Police station"), required=False, coerce=int, empty_value=None
+    )
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Open and resolved")),
+            (OPEN, gettext_lazy("Still open")),
+            (RESOLVED, gettext_lazy("Resolved")),
+        ],
+    )
+    post = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(
+        self, data: Any, *, districts: list[tuple[str, str]], stations: list[tuple[int, str]]
+    ) -> None:
+        super().__init__(data)
+        # "from" is a Python keyword: the date fields are added by name.
+        self.fields["from"] = forms.DateField(
+            label=pgettext_lazy("first day", "From"),
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        self.fields["to"] = forms.DateField(
+            label=pgettext_lazy("last day", "To"),
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        self.fields["district"].choices = [("", gettext_lazy("All districts")), *districts]  # type: ignore[attr-defined]
+        self.fields["station"].choices = [  # type: ignore[attr-defined]
+            ("", gettext_lazy("All police stations")),
+            *((str(pk), name) for pk, name in stations),
+        ]
+        self.order_fields(["district", "station", "from", "to", "state", "post"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        error = period_error(data.get("from"), data.get("to"))
+        if error:
+            raise forms.ValidationError(error)
+        return data
+
+    def filters(self) -> AlertFilters:
+        data = self.cleaned_data
+        return AlertFilters(
+            district=data.get("district") or "",
+            station=data.get("station"),
+            post=data.get("post"),
+            start=data.get("from"),
+            end=data.get("to"),
+            state=data.get("state") or "",
+        )
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    """The gap alerts in the user's area, open and resolved, latest first, with who was told and
+    who came; filtered by district, station, post, days and state."""
+    if not gap_alerts_allowed(request.user):
+        raise Http404
+    districts, stations = board_filter_choices(request.user)
+    form = AlertFilterForm(request.GET, districts=districts, stations=stations)
+    post = None
+    if not form.is_valid():
+        return render(
+            request,
+            "duty/alerts.html",
+            {"form": form, "rows": [], "page": None, "post": None, **_places(districts, stations)},
+            status=400,
+        )
+    filters = form.filters()
+    if filters.post:
+        post = access.get_or_404(
+            request.user, "read", Post.objects.select_related("school__unit"), pk=filters.post
+        )
+    page = Paginator(gap_alerts_listed(request.user, filters=filters), ALERTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "duty/alerts.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": gap_alert_rows(list(page.object_list)),
+            "post": post,
+            "filtered": any(request.GET.get(k) for k in form.fields),
+            **_places(districts, stations),
+        },
+    )
+
+
+def _places(districts: list[Any], stations: list[Any]) -> dict[str, bool]:
+    """Offer a district or station filter only where there is a choice to make."""
+    return {"show_districts": len(districts) > 1, "show_stations": len(stations) > 1}

@@ -10,9 +10,14 @@ shift's requirements:
 - red: nobody is on duty;
 - grey: no duty at this post now.
 
+A grey post says why: its next window today, that today's duty is over, that today is no school
+day for its school (a weekend, a holiday, a closure: the school calendar decides, through
+``huxue.calendar.selectors.school_days_of``), or that no shift is rostered on a school day.
+
 The number of SQL queries does not depend on the number of posts: the posts (one query), the
-duty rules of all their regions (one), the shifts of today still running or to come with whether a
-gap alert was raised (one) and the open check-ins counted by shift and group (one).
+duty rules of all their regions (one), today's shifts (over, running or to come) with whether a
+gap alert was raised (one) and the open check-ins counted by shift and group (one); and only
+when some post has no shift at all today, the school calendar for their schools (three).
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from huxue.calendar.selectors import CalendarYearUnknown, school_days_of
 from huxue.core import rulesets
 from huxue.duty.models import CheckIn, DutyRules, GapAlert
 from huxue.orgs import access
@@ -38,6 +44,7 @@ from huxue.roster.models import Shift
 
 GREEN, AMBER, RED, GREY = "green", "amber", "red", "grey"
 STATUSES = (RED, AMBER, GREEN, GREY)
+STATUS_RANK = {status: i for i, status in enumerate(STATUSES)}
 
 STATUS_LABELS = {
     GREEN: _("Staffed as required"),
@@ -94,6 +101,8 @@ class BoardRow:
     next_window: str = ""  # when there is no duty now: the next window today, if any
     groups: list[GroupCount] = field(default_factory=list)
     gap_alert: bool = False
+    duty_today: bool = False  # the post has a shift today (over, running or to come)
+    day_off: bool | None = None  # no shift today: True if no school day, None if unknown
 
     @property
     def need(self) -> int:
@@ -119,6 +128,12 @@ class Summary:
     red: int
     grey: int
     missing: int  # people still needed across the short posts
+    day_off: int = 0  # posts whose school has no school day today
+
+    @property
+    def no_duty_today(self) -> bool:
+        """Not a school day at any post shown (a weekend, a holiday, closures)."""
+        return self.total > 0 and self.day_off == self.total
 
     @property
     def short(self) -> int:
@@ -207,11 +222,12 @@ def board(
     end_of_day = timezone.make_aware(
         dt.datetime.combine(timezone.localdate(now) + dt.timedelta(days=1), dt.time.min)
     )
+    today = timezone.localdate(now)
     shifts = (
         Shift.objects.filter(
+            Q(ends_at__gt=now) | Q(day=today),
             post_id__in=[p.pk for p in post_list],
             cancelled_at__isnull=True,
-            ends_at__gt=now,
             starts_at__lt=max(end_of_day, now + latest_open),
         )
         .annotate(alerted=Exists(GapAlert.objects.filter(shift=OuterRef("pk"))))
@@ -219,7 +235,12 @@ def board(
     )
     current: dict[int, Shift] = {}
     upcoming: dict[int, Shift] = {}
+    duty_today: set[int] = set()
     for candidate in shifts:
+        if candidate.day == today:
+            duty_today.add(candidate.post_id)
+        if candidate.ends_at <= now:
+            continue
         if candidate.starts_at - early[candidate.post_id] <= now:
             current.setdefault(candidate.post_id, candidate)
         elif candidate.starts_at < end_of_day:
@@ -244,6 +265,7 @@ def board(
         for shift_id, group, n in counts:
             on_duty[shift_id][group] = n
 
+    day_off = _days_off([p.school for p in post_list if p.pk not in duty_today], today)
     rows = []
     for post in post_list:
         school = post.school
@@ -256,11 +278,14 @@ def board(
             station_name=school.station.name,
             district_code=school.unit.region.code,
             district_name=school.unit.region.name,
+            duty_today=post.pk in duty_today,
         )
         shift = current.get(post.pk)
         if shift is None:
             if (later := upcoming.get(post.pk)) is not None:
                 row.next_window = later.hours
+            if not row.duty_today:
+                row.day_off = day_off.get(school.pk)
             rows.append(row)
             continue
         have = on_duty.get(shift.pk, {})
@@ -279,11 +304,72 @@ def board(
     return rows
 
 
+def _days_off(schools: list[Any], day: dt.date) -> dict[int, bool | None]:
+    """For schools whose posts have no shift today: whether today is no school day there (True),
+    is one (False), or the calendar cannot tell (None: the year's holidays are not entered)."""
+    unique = {school.pk: school for school in schools}
+    if not unique:
+        return {}
+    try:
+        days = school_days_of(unique.values(), day, day)
+    except CalendarYearUnknown:
+        return dict.fromkeys(unique)
+    return {pk: day not in days[pk] for pk in unique}
+
+
+def board_worst_first(rows: Iterable[BoardRow]) -> list[BoardRow]:
+    """Red, then amber, green and grey; within a status by district, school and post, so that a
+    post keeps its place between two refreshes while its status holds."""
+    return sorted(
+        rows,
+        key=lambda r: (
+            STATUS_RANK[r.status],
+            r.district_code,
+            r.school_name,
+            r.post_name,
+            r.post_id,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DistrictSummary:
+    code: str
+    name: str
+    posts: int
+    red: int
+    amber: int
+    green: int
+    grey: int
+
+
+def board_districts(rows: Iterable[BoardRow]) -> list[DistrictSummary]:
+    """Per district (the school's region) of the rows: posts and posts by status, by code."""
+    names: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATUSES, 0))
+    for row in rows:
+        names[row.district_code] = row.district_name
+        counts[row.district_code][row.status] += 1
+    return [
+        DistrictSummary(
+            code=code,
+            name=names[code],
+            posts=sum(counts[code].values()),
+            red=counts[code][RED],
+            amber=counts[code][AMBER],
+            green=counts[code][GREEN],
+            grey=counts[code][GREY],
+        )
+        for code in sorted(names)
+    ]
+
+
 def board_summary(rows: Iterable[BoardRow]) -> Summary:
     counts = dict.fromkeys(STATUSES, 0)
-    missing = 0
+    missing = day_off = 0
     for row in rows:
         counts[row.status] += 1
+        day_off += bool(row.day_off)
         if row.status in (RED, AMBER):
             missing += row.missing
     return Summary(
@@ -292,4 +378,5 @@ def board_summary(rows: Iterable[BoardRow]) -> Summary:
         red=counts[RED],
         grey=counts[GREY],
         missing=missing,
+        day_off=day_off,
     )

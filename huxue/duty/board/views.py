@@ -3,6 +3,10 @@ wall layout for a command centre's screen.
 
 The tiles refresh without a reload: htmx fetches the fragment every ``HUXUE_BOARD_POLL_SECONDS``
 (15 by default) with the same filters.
+
+The wall shows a row per district on top and the tiles worst first; its script (board.js) sizes
+the tiles so that every red post fits the first screen, keeps the red and amber posts on every
+page and turns the pages of the rest every ``HUXUE_WALL_PAGE_SECONDS`` (12 by default).
 """
 
 from __future__ import annotations
@@ -21,9 +25,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from huxue.duty.board.selectors import board, board_allowed, board_filter_choices, board_summary
+from huxue.duty.alerts.selectors import gap_alerts_allowed
+from huxue.duty.board.selectors import (
+    board,
+    board_allowed,
+    board_districts,
+    board_filter_choices,
+    board_summary,
+    board_worst_first,
+)
 
 DEFAULT_POLL_SECONDS = 15
+DEFAULT_WALL_PAGE_SECONDS = 12
 
 
 class BoardFilterForm(forms.Form):
@@ -90,15 +103,21 @@ def _signed_in_for_polling(view: Callable[..., HttpResponse]) -> Callable[..., H
     return wrapper
 
 
+def _wall_page_seconds() -> int:
+    return max(1, int(getattr(settings, "HUXUE_WALL_PAGE_SECONDS", DEFAULT_WALL_PAGE_SECONDS)))
+
+
 def _live_context(request: HttpRequest, filters: _Filters) -> dict[str, Any]:
     rows = board(request.user, district=filters.district or None, station=filters.station)
     return {
-        "rows": rows,
+        "rows": board_worst_first(rows) if filters.wall else rows,
+        "districts": board_districts(rows) if filters.wall else [],
         "summary": board_summary(rows),
         "updated": timezone.localtime(),
         "wall": filters.wall,
         "poll_seconds": _poll_seconds(),
         "query": filters.query(),
+        "alerts_allowed": gap_alerts_allowed(request.user),
     }
 
 
@@ -123,6 +142,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
             "filtered": bool(filters.district or filters.station),
             "wall_query": filters.query(wall=True),
             "page_query": filters.query(wall=False),
+            "wall_page_seconds": _wall_page_seconds(),
         }
     )
     template = "duty/board_wall.html" if filters.wall else "duty/board.html"

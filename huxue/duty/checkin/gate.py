@@ -2,9 +2,10 @@
 
 The gate of a check-in is the window (a shift) it counts for, with its post, school, unit and
 region, the city's duty rules up the region tree (``rulesets.up_the_tree``), the member's
-assignment to the window, and whether the person checking in may write check-ins at all. The
-window is the post's first in ``Shift.objects.window_at`` (named by the post's id or QR token),
-or a shift given by id (a lead's roll call names it).
+assignment to the window, whether the school has been closed on the window's day since the
+shift was made (``huxue.calendar.days_off``), and whether the person checking in may write
+check-ins at all. The window is the post's first in ``Shift.objects.window_at`` (named by the
+post's id or QR token), or a shift given by id (a lead's roll call names it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Subquery
 
+from huxue.calendar.days_off import closed_on
 from huxue.core import rulesets
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
@@ -29,6 +31,7 @@ class Gate:
     rules: DutyRules
     assignment_id: int | None  # the member's published assignment to the window
     actor_may_check_in: bool  # whether any role of the actor may write check-ins
+    school_closed: bool = False  # a closure of the school covers the window's day
 
     @property
     def post(self) -> Post:
@@ -65,7 +68,10 @@ def gate_read(
             "post__school__unit__region",
             *rulesets.up_the_tree(DutyRules, "post__school__unit__region"),
         )
-        .annotate(member_assignment=Subquery(assignment))
+        .annotate(
+            member_assignment=Subquery(assignment),
+            school_closed=closed_on("post__school", "day"),
+        )
     )
     if actor is not None:
         read = read.annotate(actor_may_check_in=access.allowed_exists(actor, "write", CheckIn))
@@ -77,4 +83,5 @@ def gate_read(
         rules=rulesets.nearest(DutyRules, found.post.school.unit.region),
         assignment_id=found.member_assignment,  # type: ignore[attr-defined]
         actor_may_check_in=getattr(found, "actor_may_check_in", True),
+        school_closed=found.school_closed,  # type: ignore[attr-defined]
     )

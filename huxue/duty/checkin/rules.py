@@ -13,6 +13,10 @@ from huxue.duty.models import DutyRules
 # A phone clock this far behind the server is a check-in that waited in an offline queue.
 DELAY_TOLERANCE = dt.timedelta(minutes=2)
 
+# A check-out this soon after the check-in is flagged for the lead: a person-time of a few
+# minutes is more likely a mistaken tap, or a check-in made only to be counted, than duty done.
+SHORT_DUTY = dt.timedelta(minutes=5)
+
 
 def radius_m(rules: DutyRules, post_radius_m: int) -> int:
     return rules.geofence_m or post_radius_m
@@ -23,6 +27,11 @@ def is_outside(distance: float, accuracy: float | None, radius: int) -> bool:
     vaguer than the radius itself earns no more benefit of the doubt than the radius."""
     slack = min(max(accuracy or 0.0, 0.0), float(radius))
     return distance - slack > radius
+
+
+def is_short_duty(checked_in: dt.datetime, checked_out: dt.datetime) -> bool:
+    """Whether a check-out came less than ``SHORT_DUTY`` after its check-in."""
+    return checked_out - checked_in < SHORT_DUTY
 
 
 def effective_time(now: dt.datetime, device_at: dt.datetime | None) -> tuple[dt.datetime, bool]:

@@ -32,11 +32,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huxue.calendar.days_off import DayOff, post_day_off
 from huxue.core import audit, rulesets
 from huxue.core.geo import distance_m
 from huxue.core.rulesets import ruleset_save
 from huxue.duty.checkin.gate import Gate, gate_read
-from huxue.duty.checkin.rules import Window, effective_time, judge, radius_m
+from huxue.duty.checkin.rules import Window, effective_time, is_short_duty, judge, radius_m
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
 from huxue.orgs.models import Region
@@ -55,6 +56,8 @@ REFUSALS = {
         "This post does not exist, or its QR poster has been replaced by a new one."
     ),
     "no_window": gettext_lazy("There is no duty window at this post now."),
+    # With the calendar's reason in its place when the day is today (huxue.calendar.days_off).
+    "no_duty_day": gettext_lazy("There is no duty at this post on %(day)s."),
     "outside": gettext_lazy(
         "You are %(distance)s m from the post, outside its %(radius)s m area. Go to the gate and "
         "try again."
@@ -80,8 +83,10 @@ CONFLICTS = frozenset({"already_here", "already_done", "open_elsewhere", "not_op
 
 
 class CheckInRefused(ValidationError):
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(str(REFUSALS[code]) % params if params else str(REFUSALS[code]), code=code)
+    def __init__(self, code: str, *, message: str = "", **params: Any) -> None:
+        if not message:
+            message = str(REFUSALS[code]) % params if params else str(REFUSALS[code])
+        super().__init__(message, code=code)
         self.reason = code
         self.status = 409 if code in CONFLICTS else 422
         self.extra: dict[str, Any] = {}
@@ -150,6 +155,10 @@ def close_check_in(
     checkin.checkout_method = method
     checkin.checkout_key = key
     checkin.checkout_hash = digest
+    # Closed by the system at the window's end, it is no one's hasty check-out.
+    checkin.is_short = method != CheckIn.Checkout.AUTO and is_short_duty(
+        checkin.at, checkin.checked_out_at
+    )
     fields = [
         "checked_out_at",
         "checkout_server_at",
@@ -157,6 +166,7 @@ def close_check_in(
         "checkout_method",
         "checkout_key",
         "checkout_hash",
+        "is_short",
     ]
     if position is not None:
         checkin.checkout_latitude = position.latitude
@@ -228,9 +238,19 @@ def _first_answer(person: Person, key: str, digest: str) -> CheckIn | None:
     return found
 
 
-def _no_gate(actor: Any, *, post_id: int | None, qr_token: str) -> CheckInRefused:
+def _day_off(off: DayOff, *, now: dt.datetime) -> CheckInRefused:
+    """No duty at the post that day: the calendar's reason, in words for today."""
+    if off.day == timezone.localdate(now):
+        return CheckInRefused("no_duty_day", message=off.at_post())
+    return CheckInRefused("no_duty_day", day=off.day.isoformat())
+
+
+def _no_gate(
+    actor: Any, *, post_id: int | None, qr_token: str, day: dt.date, now: dt.datetime
+) -> CheckInRefused:
     """Why there is no gate: the actor may not check in at all (403), the post is not there
-    or not in use, or it has no window now."""
+    or not in use, the day has no duty there (a weekend, a holiday, a closure…), or the post
+    has no window now."""
     if actor is not None and not access.allowed(actor, "write", CheckIn):
         raise PermissionDenied
     if qr_token:
@@ -239,8 +259,10 @@ def _no_gate(actor: Any, *, post_id: int | None, qr_token: str) -> CheckInRefuse
         named = Post.objects.filter(pk=post_id)
     else:
         return CheckInRefused("no_post")
-    if named.live().exists():
-        return CheckInRefused("no_window")
+    live = named.live().select_related("school__unit__region").first()
+    if live is not None:
+        off = post_day_off(live, day)
+        return _day_off(off, now=now) if off is not None else CheckInRefused("no_window")
     if not qr_token and named.exists():
         return CheckInRefused("post_void")
     return CheckInRefused("no_post")
@@ -390,10 +412,18 @@ def check_in(
             qr_token=qr_token,
             shift_id=shift.pk if shift is not None else None,
         )
+        # The day of duty asked about: the shift's (a roll call), or the day of the check-in.
+        day = shift.day if shift is not None else timezone.localdate(at)
         if gate is None:
-            raise _no_gate(actor, post_id=post_id, qr_token=qr_token)
+            raise _no_gate(actor, post_id=post_id, qr_token=qr_token, day=day, now=now)
         if not gate.actor_may_check_in:
             raise PermissionDenied
+        # The post's window is on another day (none left today), or the school has been closed
+        # since the shift was made: ask the calendar whether the day has duty at all.
+        if gate.school_closed or gate.shift.day != day:
+            off = post_day_off(gate.post, day, rostered=gate.shift.day == day or None)
+            if off is not None:
+                raise _day_off(off, now=now)
         checkin = _new_checkin(
             gate,
             actor=actor,

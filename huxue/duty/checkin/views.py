@@ -4,6 +4,11 @@ poster's confirm page, and the service worker that lets both open without a netw
 The pages only read; every write goes through the check-in API (``/api/v1/checkins/``) from
 ``static/huxue/duty.js``, which keeps each attempt in the phone's storage with its idempotency key
 until the server has answered, so a check-in made offline is sent later and never counted twice.
+The one exception is the check-out's confirmation page (``checkout``), the path of a phone
+without JavaScript: a form that checks out through the same service.
+
+A day without duty at a post (a weekend, a holiday, a closure: ``huxue.calendar.days_off``) is
+said in words on both pages, with no check-in button.
 """
 
 from __future__ import annotations
@@ -17,21 +22,31 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from huxue.calendar.days_off import (
+    DayOff,
+    closed_on,
+    closures_on,
+    post_day_off,
+    school_day_off,
+)
 from huxue.core import rulesets
-from huxue.duty.checkin.selectors import open_checkin_of
-from huxue.duty.checkin.services import still_on_duty_elsewhere
+from huxue.duty.checkin.rules import SHORT_DUTY, is_short_duty
+from huxue.duty.checkin.selectors import open_checkin_of, own_checkin_for, school_of
+from huxue.duty.checkin.services import CheckInRefused, check_out, still_on_duty_elsewhere
 from huxue.duty.models import CheckIn, DutyRules
 from huxue.orgs import access
 from huxue.people.models import Person
@@ -57,6 +72,7 @@ def flag_words(checkin: CheckIn) -> list[tuple[str, str]]:
             ("outside", checkin.is_outside),
             ("walkin", checkin.is_walkin),
             ("delayed", checkin.is_delayed),
+            ("short", checkin.is_short),
         )
         if on
     ]
@@ -68,7 +84,20 @@ def _flag_labels() -> dict[str, str]:
         "outside": _("outside the area"),
         "walkin": _("not on the roster"),
         "delayed": _("sent later"),
+        "short": _("checked out soon after checking in"),
     }
+
+
+def short_duty_warning() -> str:
+    """What the member reads before a check-out that comes this soon after the check-in."""
+    minutes = int(SHORT_DUTY.total_seconds() // 60)
+    return ngettext(
+        "You checked in less than %(n)s minute ago. A check-out this soon is marked for your "
+        "school lead to see.",
+        "You checked in less than %(n)s minutes ago. A check-out this soon is marked for your "
+        "school lead to see.",
+        minutes,
+    ) % {"n": minutes}
 
 
 @dataclass
@@ -82,6 +111,7 @@ class Card:
     checkin: CheckIn | None = None
     flags: list[tuple[str, str]] = field(default_factory=list)
     rostered: bool = True
+    day_off: DayOff | None = None  # the post has no duty today after all (a closure)
 
     @property
     def window(self) -> str:
@@ -127,10 +157,12 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
     """What the today page shows: the member's shifts today, their check-ins, the open check-in,
     and the posts of their school with a window open now that they could walk in to."""
     day = timezone.localdate(now)
+    # Each shift read with whether its school has been closed on its day since it was made.
     assignments = list(
         assignments_of(person)
         .filter(shift__day=day)
         .select_related("shift__post__school__unit__region")
+        .annotate(school_closed=closed_on("shift__post__school", "shift__day"))
     )
     checkins = {
         c.shift_id: c
@@ -146,6 +178,7 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
         .window_at(now)
         .exclude(pk__in=shown)
         .select_related("post__school__unit__region")
+        .annotate(school_closed=closed_on("post__school", "day"))
     )
     places = [a.shift.post for a in assignments] + [c.post for c in checkins.values()]
     places += [s.post for s in candidates]
@@ -178,6 +211,19 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
     # closes it then); the page offers check-out instead of a check-in that would be refused.
     busy = still_on_duty_elsewhere(open_checkin, shift_id=None, now=now)
 
+    # A shift today has duty unless the school has been closed since it was made; why, read
+    # only when one is.
+    shut = [a.shift.post.school for a in assignments if a.school_closed]
+    shut += [s.post.school for s in candidates if s.school_closed]  # type: ignore[attr-defined]
+    closed = closures_on(day, shut) if shut else {}
+
+    def day_off_at(post: Post) -> DayOff | None:
+        return closed.get(post.school_id)
+
+    for card in cards:
+        if card.state in ("due", "later"):
+            card.day_off = day_off_at(card.post)
+
     walkins: list[Card] = []
     taken_posts = {c.post.pk for c in cards if c.state in ("due", "open")}
     for shift in candidates:
@@ -186,8 +232,11 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
             continue
         taken_posts.add(shift.post_id)  # a post's first window is its window now
         card = _card(shift, None, rules=region_rules, now=now, rostered=False)
-        if card.state == "due":
+        if card.state == "due" and day_off_at(shift.post) is None:
             walkins.append(card)
+
+    # Nothing to do today: say why when the day has no duty at the member's school.
+    school = school_of(person) if not cards and not walkins else None
     return {
         "cards": cards,
         "walkins": walkins,
@@ -197,6 +246,7 @@ def today_cards(user: Any, person: Person, *, now: dt.datetime) -> dict[str, Any
         else None,
         "busy": busy,
         "day": day,
+        "day_off": school_day_off(school, day) if school is not None else None,
     }
 
 
@@ -214,6 +264,7 @@ def client_config(request: HttpRequest) -> dict[str, Any]:
         "sw_url": reverse("duty:sw"),
         "sw_scope": get_script_prefix(),
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
+        "short_seconds": int(SHORT_DUTY.total_seconds()),
         "strings": {
             "queued": _(
                 "Saved on this phone; it will be sent when you are online (%(n)s waiting)."
@@ -243,6 +294,11 @@ def client_config(request: HttpRequest) -> dict[str, Any]:
                 "poster at the gate instead."
             ),
             "check_out": _("Check out"),
+            "confirm_checkout": _("Check out of %(post)s? You checked in at %(time)s."),
+            "confirm_checkout_pending": _(
+                "Check out of %(post)s? Your check-in (%(time)s) is still waiting on this phone."
+            ),
+            "short_warning": short_duty_warning(),
             "no_qr_found": _("No guard post QR code was found in that photo; try again."),
             "flag_sep": _(", "),
             "flags": _flag_labels(),
@@ -278,7 +334,13 @@ def qr_context(request: HttpRequest, post: Post) -> dict[str, Any]:
         context["person"] = None
         return context
     rules = rulesets.nearest(DutyRules, post.school.unit.region)
+    today = timezone.localdate(now)
     upcoming = Shift.objects.filter(post=post).window_at(now).first()
+    # No check-in on a day without duty here (a weekend, a holiday, a closure): say why.
+    day_off = post_day_off(
+        post, today, rostered=True if upcoming and upcoming.day == today else None
+    )
+    context["day_off"] = day_off
     opens_at = upcoming.starts_at - dt.timedelta(minutes=rules.early_minutes) if upcoming else None
     shift = upcoming if opens_at is not None and opens_at <= now else None
     context["shift"] = shift
@@ -295,11 +357,46 @@ def qr_context(request: HttpRequest, post: Post) -> dict[str, Any]:
         )
         if checkin is not None:
             context["card"] = _card(shift, checkin, rules=rules, now=now, rostered=True)
-    elif upcoming is not None and opens_at is not None and upcoming.day == timezone.localdate(now):
+    elif upcoming is not None and opens_at is not None and upcoming.day == today:
         context["next_shift"] = upcoming
         context["next_opens"] = _hm(opens_at)
     context["duty_config"] = client_config(request)
     return context
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, pk: int) -> HttpResponse:
+    """The check-out's confirmation, as a page: where the check-out button leads on a phone
+    without JavaScript (with it, duty.js asks in a dialog on the page itself, offline too).
+    GET asks, POST checks out through the service and goes back to the day's page."""
+    checkin = own_checkin_for(request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            closed = check_out(actor=request.user, checkin=checkin)
+        except CheckInRefused as exc:
+            messages.error(request, exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Checked out at %(time)s: %(post)s.")
+                % {"time": _hm(closed.checked_out_at), "post": closed.post},
+            )
+        return redirect("duty:today")
+    if not checkin.is_open:
+        messages.info(request, _("This check-in is already closed."))
+        return redirect("duty:today")
+    return render(
+        request,
+        "duty/checkout_confirm.html",
+        {
+            "checkin": checkin,
+            "checked_in": _hm(checkin.at),
+            "short_warning": short_duty_warning()
+            if is_short_duty(checkin.at, timezone.now())
+            else "",
+        },
+    )
 
 
 @lru_cache(maxsize=1)

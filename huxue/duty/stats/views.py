@@ -6,6 +6,7 @@ The figures come from ``huxue.duty.stats.selectors`` alone; these views parse fi
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -19,18 +20,22 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from huxue.core import audit, xlsx
+from huxue.core.validators import period_error
 from huxue.duty.models import CheckIn
 from huxue.duty.stats import selectors as stats
 from huxue.orgs import access
-from huxue.people.forces import ForceGroup, ForceType
+from huxue.people.forces import GROUP_OF, ForceGroup, ForceType
 
 PER_PAGE = 50
 # The page shows this many rows at most (each with a dozen links); Excel and the API have all.
 MAX_SHOWN = 500
+# The chart shows the places with the most person-times, this many unless asked for all of them:
+# a hundred bars side by side cannot be read.
+TOP = 20
 
 BY_CHOICES = [
     ("post", gettext_lazy("Post")),
@@ -46,6 +51,47 @@ PERIOD_CHOICES = [
     ("month", gettext_lazy("By month")),
     ("year", gettext_lazy("By year")),
 ]
+CHART_CHOICES = [("top", "top"), ("all", "all")]
+
+
+def _show_all(by: str, count: int) -> str:
+    """The link that draws every place of the chart: "显示全部 100 所学校"."""
+    if by == "post":
+        text = ngettext("Show all %(count)d post", "Show all %(count)d posts", count)
+    elif by == "station":
+        text = ngettext(
+            "Show all %(count)d police station", "Show all %(count)d police stations", count
+        )
+    elif by == "district":
+        text = ngettext("Show all %(count)d district", "Show all %(count)d districts", count)
+    elif by == "city":
+        text = ngettext("Show all %(count)d city", "Show all %(count)d cities", count)
+    else:
+        text = ngettext("Show all %(count)d school", "Show all %(count)d schools", count)
+    return text % {"count": count}
+
+
+def _stats_url(
+    *,
+    start: date,
+    end: date,
+    by: str,
+    period: str,
+    narrowed: dict[str, str],
+    chart: str = "",
+    anchor: str = "",
+) -> str:
+    """The person-times page with these (validated) choices: only what differs from the
+    defaults is spelled out, besides the days."""
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    if by:
+        params["by"] = by
+    if period and period != "all":
+        params["period"] = period
+    params.update(narrowed)
+    if chart == "all":
+        params["chart"] = "all"
+    return f"{reverse('duty:stats')}?{urlencode(params)}{anchor}"
 
 
 def _with_defaults(query: QueryDict, **defaults: str) -> dict[str, Any]:
@@ -85,9 +131,9 @@ class RangeForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start, end = data.get("from"), data.get("to")
-        if start and end and start > end:
-            raise forms.ValidationError(_("The first day must not be after the last day."))
+        error = period_error(data.get("from"), data.get("to"))
+        if error:
+            raise forms.ValidationError(error)
         return data
 
     def filters(self) -> dict[str, Any]:
@@ -114,6 +160,8 @@ class RangeForm(forms.Form):
 class StatsForm(RangeForm):
     by = forms.ChoiceField(label=gettext_lazy("Group by"), choices=BY_CHOICES)
     period = forms.ChoiceField(label=gettext_lazy("Period"), choices=PERIOD_CHOICES)
+    # Whether the chart draws every place or the top ones; kept when the filters change.
+    chart = forms.ChoiceField(choices=CHART_CHOICES, required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -130,6 +178,24 @@ class RecordsForm(RangeForm):
     place = forms.IntegerField(min_value=0, max_value=2**63 - 1, required=False)
     force_type = forms.ChoiceField(choices=ForceType.choices, required=False)
     group = forms.ChoiceField(choices=ForceGroup.choices, required=False)
+    # How the person-times page that links here was set, for the way back: its period, its
+    # range where the figure's days are one period of it, and its chart.
+    period = forms.ChoiceField(choices=PERIOD_CHOICES, required=False)
+    range_from = forms.DateField(required=False)
+    range_to = forms.DateField(required=False)
+    chart = forms.ChoiceField(choices=CHART_CHOICES, required=False)
+
+    def stats_url(self) -> str:
+        """The person-times page this list was opened from: its grouping, period and filters."""
+        data = self.cleaned_data
+        return _stats_url(
+            start=data.get("range_from") or data["from"],
+            end=data.get("range_to") or data["to"],
+            by=data.get("by") or "",
+            period=data.get("period") or "",
+            narrowed=self.query(),
+            chart=data.get("chart") or "",
+        )
 
     def records(self, user: Any, *, action: str = "read") -> QuerySet[CheckIn]:
         data = self.cleaned_data
@@ -160,24 +226,67 @@ def _stats_form(request: HttpRequest) -> StatsForm:
     return StatsForm(data, user=request.user)
 
 
-def _cells(table: stats.Table, form: StatsForm) -> list[dict[str, Any]]:
-    """Every figure of the table with the address of the check-ins behind it; the totals last."""
+def _columns(table: stats.Table) -> list[dict[str, Any]]:
+    """The figure columns under the force groups: each group its force types then its subtotal,
+    or, for a group of one force type, one column (the two figures are the same)."""
+    columns = []
+    for group, label in table.groups:
+        types = [(t, t_label) for t, t_label in table.types if GROUP_OF.get(t) == group]
+        if len(types) < 2:
+            types = []
+        columns.append(
+            {"value": group, "label": label, "types": types, "span": len(types) + 1 if types else 1}
+        )
+    return columns
+
+
+def _cells(
+    table: stats.Table, form: StatsForm, columns: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every figure of the table with the address of the check-ins behind it; the totals last.
+
+    Each address also says how this page was set (grouping, period, range, chart), so that the
+    list of check-ins can lead back here."""
     shown: list[dict[str, Any]] = []
     records = reverse("duty:checkins")
+    data = form.cleaned_data
     for row in [*table.rows[:MAX_SHOWN], table.totals]:
         base = {"from": row.start.isoformat(), "to": row.end.isoformat(), **form.query()}
+        base["by"] = table.by
         if row.place is not None:
-            base.update(by=table.by, place=str(row.place.id))
+            base["place"] = str(row.place.id)
+        if table.period != "all":
+            base["period"] = table.period
+        if (row.start, row.end) != (table.start, table.end):
+            base.update(range_from=table.start.isoformat(), range_to=table.end.isoformat())
+        if data.get("chart") == "all":
+            base["chart"] = "all"
 
         def link(base: dict[str, str] = base, **extra: str) -> str:
             return f"{records}?{urlencode({**base, **extra})}"
 
+        figures = []
+        for column in columns:
+            group = column["value"]
+            under = [
+                {"n": row.by_type[t], "url": link(force_type=t), "type": t}
+                for t, _label in column["types"]
+            ]
+            under.append(
+                {
+                    "n": row.by_group[group],
+                    "url": link(group=group),
+                    "group": group,
+                    "sub": bool(column["types"]),
+                }
+            )
+            under[0]["start"] = True
+            figures += under
         shown.append(
             {
                 "place": row.place,
                 "period": table.period_label(row),
-                "types": [(row.by_type[t], link(force_type=t)) for t, _label in table.types],
-                "groups": [(row.by_group[g], link(group=g)) for g, _label in table.groups],
+                "figures": figures,
                 "total": (row.total, link()),
                 "hours": row.hours,
                 "members": row.members,
@@ -186,8 +295,24 @@ def _cells(table: stats.Table, form: StatsForm) -> list[dict[str, Any]]:
     return shown
 
 
-def _chart(table: stats.Table) -> dict[str, Any]:
-    rows = table.rows[:MAX_SHOWN]
+def _ranked_places(table: stats.Table) -> list[int]:
+    """The places of the table, the most person-times first (ties in the table's order)."""
+    totals: dict[int, int] = {}
+    for row in table.rows:
+        if row.place is not None:
+            totals[row.place.id] = totals.get(row.place.id, 0) + row.total
+    order = {place: i for i, place in enumerate(totals)}
+    return sorted(totals, key=lambda place: (-totals[place], order[place]))
+
+
+def _chart(table: stats.Table, ranked: list[int], *, top: int | None) -> dict[str, Any]:
+    """The chart's bars: the `top` places with the most person-times (all of them if None),
+    the most first, each place's periods in order."""
+    rank = {place: i for i, place in enumerate(ranked if top is None else ranked[:top])}
+    rows = sorted(
+        (row for row in table.rows if row.place is not None and row.place.id in rank),
+        key=lambda row: (rank[row.place.id], row.period or table.start),  # type: ignore[union-attr]
+    )[:MAX_SHOWN]
     labels = []
     for row in rows:
         label = row.place.name if row.place else ""
@@ -216,10 +341,30 @@ def stats_page(request: HttpRequest) -> HttpResponse:
         return render(request, "duty/stats.html", context, status=400)
     data = form.cleaned_data
     table = stats.person_times(request.user, **form.filters(), by=data["by"], period=data["period"])
+    columns = _columns(table)
+    ranked = _ranked_places(table)
+    chart_all = data.get("chart") == "all" or len(ranked) <= TOP
+
+    def here(chart: str) -> str:
+        return _stats_url(
+            start=table.start,
+            end=table.end,
+            by=table.by,
+            period=table.period,
+            narrowed=form.query(),
+            chart=chart,
+            anchor="#stats-chart-card",
+        )
+
     context.update(
         table=table,
-        cells=_cells(table, form),
-        chart=_chart(table),
+        columns=columns,
+        cells=_cells(table, form, columns),
+        chart=_chart(table, ranked, top=None if chart_all else TOP),
+        chart_all=chart_all,
+        top=TOP,
+        show_all=(_show_all(table.by, len(ranked)), here("all")) if not chart_all else None,
+        show_top=here("top") if len(ranked) > TOP and chart_all else "",
         by_label=dict(BY_CHOICES)[table.by],
         cut=len(table.rows) > MAX_SHOWN,
         shown=min(len(table.rows), MAX_SHOWN),
@@ -241,7 +386,8 @@ def stats_rows(table: stats.Table) -> tuple[list[str], list[list[Any]]]:
     if table.period != "all":
         header.append(_("Period"))
     header += [str(label) for _value, label in table.types]
-    header += [str(label) for _value, label in table.groups]
+    # A group may share its name with one of its types (教职员工): the group's column says total.
+    header += [_("%(group)s, total") % {"group": label} for _value, label in table.groups]
     header += [_("Person-times"), _("Duty hours"), _("Members")]
 
     def figures(row: stats.Row) -> list[Any]:
@@ -315,6 +461,7 @@ def _flags(checkin: CheckIn) -> list[str]:
             (checkin.is_outside, CheckIn._meta.get_field("is_outside").verbose_name),
             (checkin.is_walkin, CheckIn._meta.get_field("is_walkin").verbose_name),
             (checkin.is_delayed, CheckIn._meta.get_field("is_delayed").verbose_name),
+            (checkin.is_short, CheckIn._meta.get_field("is_short").verbose_name),
         )
         if on
     ]
@@ -382,14 +529,7 @@ def checkins_page(request: HttpRequest) -> HttpResponse:
             "described": [p for p in _describe(form, next(iter(page.object_list), None)) if p],
             "can_export": can_export,
             "export_url": f"{reverse('duty:checkins_export')}?{request.GET.urlencode()}",
-            "stats_url": f"{reverse('duty:stats')}?"
-            + urlencode(
-                {
-                    "from": form.cleaned_data["from"].isoformat(),
-                    "to": form.cleaned_data["to"].isoformat(),
-                    **form.query(),
-                }
-            ),
+            "stats_url": form.stats_url(),
         },
     )
 

@@ -395,3 +395,31 @@ def test_the_loop_alerts_once_over_many_passes_until_sigterm(
     assert text.count("新发缺岗提醒 1") == 1
     assert GapAlert.objects.count() == 1
     assert len(gap_messages()) == 4
+
+
+def test_nothing_is_raised_in_the_windows_last_minutes(city: City, shift, channels) -> None:
+    """Members checking out as the window closes (07:50 onwards for 10 minutes) end their duty:
+    the post is not short; before then, leaving early leaves it short."""
+    first = on_duty(city, shift, "甲")
+    second = on_duty(city, shift, "乙")
+    gap_scan(now=local_at(ROSTER_MONDAY, 7, 12))
+    check_out(actor=None, checkin=first, now=local_at(ROSTER_MONDAY, 7, 51))
+    check_out(actor=None, checkin=second, now=local_at(ROSTER_MONDAY, 7, 52))
+    assert gap_scan(now=local_at(ROSTER_MONDAY, 7, 53)) == []
+    assert not GapAlert.objects.exists() and gap_messages() == []
+
+
+def test_a_scan_replayed_for_a_past_moment_counts_who_was_on_duty_then(
+    city: City, shift, channels
+) -> None:
+    """gap_scan(now=…) judges the post as it was at that moment: a member who came later, or
+    had already left, was not on duty then."""
+    on_duty(city, shift, "甲")
+    late = on_duty(city, shift, "乙", mm=25)
+    check_out(actor=None, checkin=late, now=local_at(ROSTER_MONDAY, 7, 40))
+    [alert] = gap_scan(now=local_at(ROSTER_MONDAY, 7, 10))
+    assert alert.short == {"volunteer": 1}
+    assert gap_scan(now=local_at(ROSTER_MONDAY, 7, 26)) == []
+    assert GapAlert.objects.get().resolved_at == local_at(ROSTER_MONDAY, 7, 26)
+    gap_scan(now=local_at(ROSTER_MONDAY, 7, 41))
+    assert GapAlert.objects.get().resolved_at is None  # short again after 乙 left at 07:40

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from django.db import connection
@@ -21,7 +23,8 @@ from huxue.duty.models import CheckIn
 from huxue.duty.stats import selectors as stats
 from huxue.people.forces import ForceType
 from huxue.people.models import Person
-from huxue.posts.models import Post
+from huxue.posts.models import Post, School
+from huxue.posts.services import school_create
 from huxue.roster.models import Shift
 from huxue.testing import City, local_at, make_person, make_shift
 
@@ -284,9 +287,9 @@ def test_every_figure_lists_exactly_the_checkins_it_counts(world, login):
     response = client.get(STATS, {**RANGE, "by": "school", "period": "month"})
     assert response.status_code == 200
     links = _links(response.content.decode())
-    # 5 rows and the totals, each with 7 force types, 4 groups and the total (the hours open
-    # the same list as the total).
-    assert len(links) == 6 * 12
+    # 5 rows and the totals, each with 6 force types, 4 groups and the total (teachers and staff
+    # are one force type and one group: one column; the hours open the same list as the total).
+    assert len(links) == 6 * 11
     for url, figure in links:
         listed = _listed(client, url)
         assert len(listed) == figure, url
@@ -425,6 +428,26 @@ def test_exporting_the_names_behind_a_figure_is_audited(world, login):
     event = AuditEvent.objects.get(action="duty.checkins.export")
     assert event.actor_id == world.city.users["city_admin"].pk
     assert event.detail["rows"] == 3 and event.detail["by"] == "district"
+
+
+def test_no_two_columns_of_the_excel_export_share_a_heading(world, login):
+    """教职员工 is both a force type and a force group: the group's column says it is a total."""
+    sheet = _sheet(login("city_admin").get("/duty/stats/export.xlsx", RANGE))
+    header = next(sheet.iter_rows(values_only=True))
+    assert len(set(header)) == len(header), header
+    assert "教职员工" in header and "教职员工（合计）" in header
+
+
+def test_a_short_duty_is_flagged_on_the_records_and_in_their_export(world, login):
+    row = CheckIn.objects.filter(person=world.guard).order_by("at").first()
+    CheckIn.objects.filter(pk=row.pk).update(checked_out_at=row.at, is_short=True)
+    client = login("city_admin")
+    query = {**RANGE, "by": "district", "place": world.city.taoshan.pk}
+    html = client.get(RECORDS, query).content.decode()
+    assert html.count("签到后随即签退") == 1
+    sheet = _sheet(client.get("/duty/checkins/export.xlsx", query))
+    flags = [r[8] for r in list(sheet.iter_rows(values_only=True))[1:]]
+    assert sorted(f or "" for f in flags).count("签到后随即签退") == 1
 
 
 def test_a_member_may_not_export_names(world, login):
@@ -589,3 +612,264 @@ def test_a_city_under_a_province_is_counted_as_the_city(world):
     district = Region.objects.get(code="230902")
     assert stats.city_of(district).code == "230900"
     assert CheckIn.objects.filter(stats.place_q("city", place.id)).count() == before
+
+
+# ---- the page's shape: force types under their groups, the top places, the way back ---------
+
+
+class _Table(HTMLParser):
+    """The cells of a table's head rows and first body row, with their attributes and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head: list[list[dict[str, str]]] = []
+        self.body: list[list[dict[str, str]]] = []
+        self.colgroups: list[int] = []
+        self.wrap: dict[str, str] = {}
+        self._section = ""
+        self._cell: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if a.get("data-testid") == "stats-table-wrap":
+            self.wrap = a
+        if tag == "colgroup":
+            self.colgroups.append(int(a.get("span", "1")))
+        if tag in ("thead", "tbody", "tfoot"):
+            self._section = tag
+        if tag == "tr" and self._section in ("thead", "tbody"):
+            (self.head if self._section == "thead" else self.body).append([])
+        if tag in ("th", "td") and self._section in ("thead", "tbody"):
+            self._cell = {**a, "tag": tag, "text": ""}
+            (self.head if self._section == "thead" else self.body)[-1].append(self._cell)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("th", "td"):
+            self._cell = None
+        if tag in ("thead", "tbody", "tfoot"):
+            self._section = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell["text"] += data.strip()
+
+
+def _table(html: str) -> _Table:
+    parsed = _Table()
+    parsed.feed(html)
+    return parsed
+
+
+def test_the_force_types_stand_under_their_groups_in_two_header_rows(world, login):
+    html = login("city_admin").get(STATS, {**RANGE, "by": "school"}).content.decode()
+    table = _table(html)
+    top, under = table.head
+    groups = [(c["text"], c.get("colspan"), c["scope"]) for c in top if c["scope"] == "colgroup"]
+    assert groups == [
+        ("民警或辅警", "3", "colgroup"),
+        ("保安员或学校保卫人员", "3", "colgroup"),
+        ("志愿者", "3", "colgroup"),
+    ]
+    # Teachers and staff are one force type and one group: one column, named once.
+    staff = [c for c in top if c["text"] == "教职员工"]
+    assert len(staff) == 1 and staff[0]["rowspan"] == "2" and staff[0]["scope"] == "col"
+    assert [c["text"] for c in under] == [
+        "民警",
+        "辅警",
+        "小计",
+        "专业保安员",
+        "学校保卫人员",
+        "小计",
+        "家长志愿者",
+        "群众志愿者",
+        "小计",
+    ]
+    assert all(c["scope"] == "col" for c in under)
+    assert "教职员工" not in [c["text"] for c in under]
+    # The head, the column groups and every row have the same number of columns.
+    width = sum(int(c.get("colspan", "1")) for c in top)
+    assert width == 1 + 10 + 3 == sum(table.colgroups)
+    assert width == len([c for c in top if c.get("rowspan") == "2"]) + len(under)
+    first = table.body[0]
+    assert len(first) == width
+    assert first[0]["tag"] == "th" and first[0]["scope"] == "row"
+    # The table scrolls inside its card: a labelled region that a keyboard can reach.
+    assert table.wrap["role"] == "region" and table.wrap["tabindex"] == "0"
+    assert table.wrap["aria-label"] == "人次统计表（可左右滚动）"
+
+
+def test_the_figures_under_each_group_are_its_force_types_and_their_subtotal(world, login):
+    response = login("city_admin").get(STATS, {**RANGE, "by": "school"})
+    row = next(
+        c for c in response.context["cells"] if c["place"] and c["place"].name == "市第六小学"
+    )
+    shown = [(f.get("type") or f"all {f['group']}", f["n"]) for f in row["figures"]]
+    # 市第六小学: the officer's check-in and 李红's two.
+    assert shown == [
+        ("police", 1),
+        ("auxiliary", 0),
+        ("all police", 1),
+        ("guard", 0),
+        ("school_security", 0),
+        ("all guard", 0),
+        ("all staff", 0),
+        ("parent", 0),
+        ("community", 2),
+        ("all volunteer", 2),
+    ]
+
+
+def test_the_header_rows_speak_english_too(world, login):
+    html = login("city_admin").get(STATS, RANGE, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    top, under = _table(html).head
+    assert [c["text"] for c in top if c["scope"] == "colgroup"] == [
+        "Police or auxiliary",
+        "Guard or school security",
+        "Volunteers",
+    ]
+    assert under[2]["text"] == "Subtotal"
+
+
+def _many_schools(world: World, count: int) -> list[int]:
+    """`count` more schools in 桃山区, the i-th with i % 7 + 1 check-ins on one day."""
+    city = world.city
+    totals = []
+    for i in range(count):
+        school = school_create(
+            actor=None,
+            name=f"第{i + 1}学校",
+            stage=School.Stage.PRIMARY,
+            station=city.station_b,
+            region=city.taoshan,
+            latitude=Decimal("45.76"),
+            longitude=Decimal("131.01"),
+        )
+        post = _post(school, "正门")
+        person = make_person(city, unit=school.unit, name=f"队员{i}")
+        for k in range(i % 7 + 1):
+            checkin(person, post, dt.date(2021, 6, 1 + k))
+        totals.append(i % 7 + 1)
+    return totals
+
+
+def _bars(chart: dict) -> list[int]:
+    return [sum(s["data"][i] for s in chart["series"]) for i in range(len(chart["categories"]))]
+
+
+def test_the_chart_shows_the_top_20_schools_most_first_and_all_on_request(world, login):
+    _many_schools(world, 22)  # and the 3 schools of the test city: 25
+    client = login("city_admin")
+    response = client.get(STATS, {**RANGE, "by": "school"})
+    assert response.status_code == 200
+    assert len(response.context["table"].rows) == 25  # the table has every school
+    chart = response.context["chart"]
+    bars = _bars(chart)
+    assert len(bars) == 20
+    assert bars == sorted(bars, reverse=True)
+    every = {row.place.name: row.total for row in response.context["table"].rows}
+    left_out = set(every) - set(chart["categories"])
+    assert len(left_out) == 5 and max(every[name] for name in left_out) <= min(bars)
+    # 7 check-ins each; ties in the table's order (by name)
+    assert chart["categories"][:3] == ["第14学校", "第21学校", "第7学校"]
+
+    html = response.content.decode()
+    link = re.search(r'href="([^"]+)" data-testid="stats-show-all">([^<]+)<', html)
+    assert link is not None and link.group(2) == "显示全部 25 所学校"
+    assert "chart=all" in unescape(link.group(1))
+    assert 'data-testid="stats-show-top"' not in html
+
+    everything = client.get(unescape(link.group(1)))
+    assert everything.status_code == 200
+    all_bars = _bars(everything.context["chart"])
+    assert len(all_bars) == 25 and all_bars == sorted(all_bars, reverse=True)
+    html = everything.content.decode()
+    assert 'data-testid="stats-show-top"' in html and "只显示前 20 名" in html
+    assert 'data-testid="stats-show-all"' not in html
+    # The choice is kept when the filters are changed.
+    assert re.search(r'<input type="hidden" name="chart" value="all"', html)
+
+
+def test_the_show_all_link_names_the_places_of_the_level(world, login):
+    _many_schools(world, 22)
+    response = login("city_admin").get(STATS, {**RANGE, "by": "post"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert len(response.context["chart"]["categories"]) == 20
+    assert "Show all 26 posts" in response.content.decode()
+
+
+def test_a_few_places_are_all_drawn_without_a_toggle(world, login):
+    response = login("city_admin").get(STATS, {**RANGE, "by": "school"})
+    assert _bars(response.context["chart"]) == [3, 3, 1]
+    assert response.context["chart"]["categories"] == ["市第六小学", "桃山小学", "新兴小学"]
+    html = response.content.decode()
+    assert "stats-show-all" not in html and "stats-show-top" not in html
+
+
+def test_an_unknown_chart_choice_is_refused(world, login):
+    response = login("city_admin").get(STATS, {**RANGE, "chart": "every"})
+    assert response.status_code == 400
+
+
+def _back(client, url: str) -> dict[str, list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200
+    found = re.search(
+        r'<a class="button" href="([^"]+)">返回人次统计</a>', response.content.decode()
+    )
+    assert found is not None
+    path, _sep, query = unescape(found.group(1)).partition("?")
+    assert path == STATS
+    return parse_qs(query)
+
+
+def test_back_to_person_times_keeps_the_grouping_period_and_filters(world, login):
+    client = login("city_admin")
+    station = str(world.city.station_b.pk)
+    query = {**RANGE, "by": "district", "period": "month", "station": station}
+    page = client.get(STATS, query)
+    assert page.status_code == 200
+    expected = {
+        "from": [START.isoformat()],
+        "to": [END.isoformat()],
+        "by": ["district"],
+        "period": ["month"],
+        "station": [station],
+    }
+    links = _links(page.content.decode())
+    row_link = next(url for url, n in links if "from=2021-04-01&to=2021-04-30" in url)
+    assert "place=" in row_link  # one month's check-ins of one district...
+    assert _back(client, row_link) == expected  # ...and back to the whole range by month
+    totals_link = next(url for url, n in links if "place=" not in url)
+    assert _back(client, totals_link) == expected
+    back = client.get(STATS, {k: v[0] for k, v in expected.items()}).context["table"]
+    assert (back.by, back.period, back.start, back.end) == ("district", "month", START, END)
+
+
+def test_back_to_person_times_keeps_the_district_and_the_whole_chart(world, login):
+    client = login("city_admin")
+    query = {**RANGE, "by": "post", "district": "230902", "chart": "all"}
+    links = _links(client.get(STATS, query).content.decode())
+    assert _back(client, links[0][0]) == {
+        "from": [START.isoformat()],
+        "to": [END.isoformat()],
+        "by": ["post"],
+        "district": ["230902"],
+        "chart": ["all"],
+    }
+
+
+def test_the_way_back_is_built_from_the_checked_filters_not_echoed(world, login):
+    client = login("city_admin")
+    url = (
+        f"{RECORDS}?from=2021-03-01&to=2021-03-31&by=school&period=week"
+        "&range_from=2021-03-01&range_to=2022-01-31&note=%3Cscript%3E&place="
+        f"{world.city.school_a1.pk}"
+    )
+    assert _back(client, url) == {
+        "from": ["2021-03-01"],
+        "to": ["2022-01-31"],
+        "by": ["school"],
+        "period": ["week"],
+    }
+    assert client.get(f"{RECORDS}?{urlencode({**RANGE, 'period': 'decade'})}").status_code == 400
+    refused = client.get(f"{RECORDS}?{urlencode({**RANGE, 'range_to': 'soon'})}")
+    assert refused.status_code == 400 and "返回人次统计" not in refused.content.decode()

@@ -66,7 +66,7 @@ def test_the_command_imports_posts(city: City, tmp_path: Path) -> None:
     assert "新增 1" in out
     with translation.override("en"):
         out, _err = run("posts", str(path), "--user", "school_lead", "--no-progress")
-    assert "1 rows read, 0 created, 0 updated, 1 unchanged, 0 rejected" in out
+    assert "1 row read, 0 created, 0 updated, 1 unchanged, 0 rejected" in out
 
 
 @pytest.mark.parametrize(
@@ -117,3 +117,19 @@ def test_a_file_without_a_header_fails_the_command(city: City, tmp_path: Path) -
             str(city.school_a1.unit.pk),
             "--no-progress",
         )
+
+
+def test_the_command_prints_the_columns_it_did_not_read(city: City, tmp_path: Path) -> None:
+    path = tmp_path / "people.xlsx"
+    rows = [
+        ["姓名", "性别", "力量类型", "手机号", "身份证号", "所属学校", "备注"],
+        ["甲", "女", "群众志愿者", "13812345678", make_id_number(city.rng), "新兴小学", "x"],
+    ]
+    path.write_bytes(xlsx(rows).getvalue())
+    out, _err = run("people", str(path), "--user", "station_officer", "--no-progress")
+    assert "读取 1 行，新增 1，更新 0，未变 0，拒绝 0" in out
+    assert "\n  未使用的列：性别、备注\n" in out
+    with translation.override("en"):
+        out, _err = run("people", str(path), "--user", "station_officer", "--no-progress")
+    assert "1 row read, 0 created, 0 updated, 1 unchanged, 0 rejected" in out
+    assert "\n  Unused columns: 性别, 备注\n" in out

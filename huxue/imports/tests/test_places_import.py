@@ -243,3 +243,19 @@ def test_one_summary_audit_line_per_places_import(city: City) -> None:
     # The post itself is written by post_create, which keeps its own line.
     assert actions == ["post.create", "posts.import"]
     assert AuditEvent.objects.get(action="posts.import").detail["job"] == job.pk
+
+
+def test_a_posts_sheet_lists_the_columns_it_did_not_read(city: City) -> None:
+    header = ["学校名称", "校门", "值守时段", "志愿者人数", "负责人"]
+    with translation.override("zh-hans"):
+        job = run(
+            city,
+            "posts",
+            [["市第六小学", "东门", "07:00-08:00", 2, "张老师"]],
+            user="school_lead",
+            header=header,
+        )
+    assert job.created_count == 1
+    assert job.errors == [
+        {"row": None, "column": "", "message": "未使用的列：负责人", "unused": ["负责人"]}
+    ]

@@ -185,3 +185,24 @@ def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch) -> None:
     monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 1000)
     with translation.override("en"), pytest.raises(reader.FileError, match="unpacks to more than"):
         reader.open_sheet(xlsx([["姓名", "力量类型", "手机号", "身份证号"]]), PEOPLE)
+
+
+@pytest.mark.parametrize("heading", ["所属单位", "学校", "所属学校", "所属学校(必填)", "school"])
+def test_a_school_heading_is_read_as_the_unit_column(heading: str) -> None:
+    sheet, rows = records(
+        [["姓名", "力量类型", "手机号", "身份证号", heading], ["甲", "", "", "", "x"]]
+    )
+    assert sheet.index["unit"] == 4 and rows[0][1]["unit"] == "x"
+    assert sheet.unused_columns() == []
+
+
+def test_headers_naming_no_column_and_values_without_a_header_are_reported_unused() -> None:
+    sheet, _rows = records(
+        [
+            ["姓名", "性别", "力量类型", "手机号", "手机", None, "身份证号"],
+            ["甲", "女", "", "1", "2", None, "x"],
+            [None, None, None, None, None, "备注在此", None],  # a row the import skips as empty
+        ]
+    )
+    with translation.override("en"):
+        assert sheet.unused_columns() == ["性别", "手机", "column F (no header)"]

@@ -185,3 +185,22 @@ def test_recent_jobs_are_listed_on_the_page(city: City, login) -> None:
     )
     assert "第一批.xlsx" in login("school_lead").get(INDEX).content.decode()
     assert "第一批.xlsx" not in login("station_officer").get(INDEX).content.decode()
+
+
+def test_the_result_page_lists_the_columns_not_read_without_calling_them_rejected_rows(
+    city: City, login
+) -> None:
+    client = login("school_lead")
+    rows = [
+        ["姓名", "性别", "力量类型", "手机号", "身份证号", "学校", "备注"],
+        ["甲", "女", "群众志愿者", "13812345678", make_id_number(city.rng), "市第六小学", ""],
+    ]
+    response = client.post(
+        reverse("imports:upload", args=["people"]),
+        {"people-file": upload(rows)},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    html = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'data-testid="import-unused">未使用的列：性别、备注</p>' in html
+    assert 'data-testid="import-created">1<' in html
+    assert 'data-testid="import-errors"' not in html  # no rejected row, so no such table

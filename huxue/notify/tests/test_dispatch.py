@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from huxue.notify.dispatch import claim_due, dispatch_pass, reclaim_stale
-from huxue.notify.models import Channel, Notification
+from huxue.notify.models import Channel, InboxMessage, Notification
 from huxue.notify.services import notify_enqueue
 from huxue.notify.tests.factories import make_channel
 from huxue.testing import City
@@ -71,7 +71,7 @@ def test_a_message_is_not_sent_before_it_is_due(city: City) -> None:
     assert dispatch_pass().claimed == 0
     assert dispatch_pass(now=later).sent == 1
     notification.refresh_from_db()
-    assert notification.status == Status.SENT and notification.sent_via == "console"
+    assert notification.status == Status.SENT and notification.sent_via == "inapp,console"
 
 
 def test_a_platform_error_is_retried_with_a_back_off_then_fails(city: City, robot) -> None:
@@ -184,8 +184,8 @@ def test_a_user_gets_email_when_configured_and_they_have_an_address(city: City, 
 
     [sent] = mail.outbox
     assert sent.to == ["volunteer@example.org"] and sent.subject == "明天 07:00 护学岗"
-    assert Notification.objects.get(pk=with_address.pk).sent_via == "email"
-    assert Notification.objects.get(pk=without_address.pk).sent_via == "console"
+    assert Notification.objects.get(pk=with_address.pk).sent_via == "inapp,email"
+    assert Notification.objects.get(pk=without_address.pk).sent_via == "inapp,console"
 
 
 def test_an_email_channel_of_a_unit_sends_to_its_mailbox(city: City, settings) -> None:
@@ -198,13 +198,25 @@ def test_an_email_channel_of_a_unit_sends_to_its_mailbox(city: City, settings) -
     assert mail.outbox[0].to == ["school@example.org"]
 
 
-def test_no_channel_reaching_a_user_fails_without_retry(city: City, settings) -> None:
-    settings.HUXUE_NOTIFY_CHANNELS = ["email"]
+def test_a_user_no_outside_channel_reaches_still_gets_it_in_the_app(city: City, settings) -> None:
+    settings.HUXUE_NOTIFY_CHANNELS = ["email"]  # and the volunteer has no address
     notification = _to_user(city)
-    dispatch_pass()
+    assert dispatch_pass().sent == 1
+    notification.refresh_from_db()
+    assert notification.status == Status.SENT and notification.sent_via == "inapp"
+    assert notification.inbox_message.user == city.users["volunteer"]
+
+
+def test_an_inactive_user_is_sent_nothing(city: City) -> None:
+    volunteer = city.users["volunteer"]
+    volunteer.is_active = False
+    volunteer.save(update_fields=["is_active"])
+    notification = _to_user(city)
+    assert dispatch_pass().cancelled == 1
     notification.refresh_from_db()
     assert notification.status == Status.CANCELLED
-    assert notification.last_error == "no configured channel reaches this user"
+    assert notification.last_error == "the user is inactive"
+    assert not InboxMessage.objects.exists()
 
 
 def test_a_sender_that_raises_does_not_stop_the_pass(city: City, monkeypatch) -> None:

@@ -34,29 +34,69 @@ REASONS = (
     "not_chosen",
 )
 
-_MESSAGES = {
-    "no_group": "Nobody in the {group} group is registered.",
-    "not_vetted": "Nobody in the {group} group has passed the background check.",
-    "not_trained": "Nobody vetted in the {group} group has valid training.",
-    "not_available": "No eligible {group} member is available at this time.",
-    "cap_or_busy": "All {candidates} eligible {group} members available then are at their cap "
-    "or on another shift.",
-    "not_chosen": "Filling this slot would leave a more important slot empty.",
+# English defaults, as (one, many): the solver stays free of Django, so it picks the plural form
+# itself (english_plural) rather than through ngettext; the Django layer translates by code.
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "no_group": ("Nobody in the {group} group is registered.",) * 2,
+    "not_vetted": ("Nobody in the {group} group has passed the background check.",) * 2,
+    "not_trained": ("Nobody vetted in the {group} group has valid training.",) * 2,
+    "not_available": ("No eligible {group} member is available at this time.",) * 2,
+    "cap_or_busy": (
+        "The one eligible {group} member available then is at their cap or on another shift.",
+        "All {candidates} eligible {group} members available then are at their cap "
+        "or on another shift.",
+    ),
+    "not_chosen": ("Filling this slot would leave a more important slot empty.",) * 2,
 }
-_SUGGESTIONS = {
-    "no_group": ("recruit", "Recruit {count} {group} members near school {school}."),
+_SUGGESTIONS: dict[str, tuple[str, tuple[str, str]]] = {
+    "no_group": (
+        "recruit",
+        (
+            "Recruit {count} {group} member near school {school}.",
+            "Recruit {count} {group} members near school {school}.",
+        ),
+    ),
     "not_vetted": (
         "vet",
-        "Complete the background check of {count} {group} members near school {school}.",
+        (
+            "Complete the background check of {count} {group} member near school {school}.",
+            "Complete the background check of {count} {group} members near school {school}.",
+        ),
     ),
-    "not_trained": ("train", "Train {count} vetted {group} members near school {school}."),
-    "not_available": ("recruit", "Recruit {count} vetted {group} members near school {school}."),
+    "not_trained": (
+        "train",
+        (
+            "Train {count} vetted {group} member near school {school}.",
+            "Train {count} vetted {group} members near school {school}.",
+        ),
+    ),
+    "not_available": (
+        "recruit",
+        (
+            "Recruit {count} vetted {group} member near school {school}.",
+            "Recruit {count} vetted {group} members near school {school}.",
+        ),
+    ),
     "cap_or_busy": (
         "raise_cap",
-        "Recruit {count} more {group} members near school {school} or raise the weekly cap.",
+        (
+            "Recruit {count} more {group} member near school {school} or raise the weekly cap.",
+            "Recruit {count} more {group} members near school {school} or raise the weekly cap.",
+        ),
     ),
-    "not_chosen": ("recruit", "Recruit {count} more {group} members near school {school}."),
+    "not_chosen": (
+        "recruit",
+        (
+            "Recruit {count} more {group} member near school {school}.",
+            "Recruit {count} more {group} members near school {school}.",
+        ),
+    ),
 }
+
+
+def english_plural(forms: tuple[str, str], count: int) -> str:
+    """English has one form for exactly one and another for every other count (0 included)."""
+    return forms[0] if count == 1 else forms[1]
 
 
 def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlot]:
@@ -154,9 +194,9 @@ def explain(problem: Problem, assignments: list[Assignment]) -> list[UnfilledSlo
                     group=group,
                     missing=missing,
                     reason=reason,
-                    message=_MESSAGES[reason].format(**params),
+                    message=english_plural(_MESSAGES[reason], len(available)).format(**params),
                     suggestion=code,
-                    suggestion_text=suggestion.format(**params),
+                    suggestion_text=english_plural(suggestion, missing).format(**params),
                     params={**params, **extra},
                 )
             )

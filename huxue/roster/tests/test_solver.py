@@ -307,6 +307,48 @@ def test_an_explanation_says_how_many_are_missing_and_where() -> None:
     assert "background check" in slot.message
 
 
+@pytest.mark.parametrize(
+    "need,text",
+    [
+        (1, "Complete the background check of 1 police member near school 17."),
+        (3, "Complete the background check of 3 police members near school 17."),
+    ],
+)
+def test_an_explanation_says_member_for_one_and_members_for_more(need: int, text: str) -> None:
+    p = problem([member(1, "police", vetted=False)], [shift(1, need={"police": need}, school=17)])
+    (slot,) = solve(p).unfilled
+    assert slot.suggestion_text == text
+
+
+def test_a_slot_one_capped_member_could_fill_is_explained_in_the_singular() -> None:
+    # Member 2 alone could take shift 1 but has used the week's cap on shift 3.
+    p = problem(
+        [member(2, weekly_cap=1)],
+        [shift(1), shift(3, day=1)],
+        available={2: [1, 3]},
+        locks=frozenset({(2, 3)}),
+    )
+    (slot,) = [u for u in solve(p).unfilled if u.shift == 1]
+    assert slot.reason == "cap_or_busy"
+    assert slot.message == (
+        "The one eligible volunteer member available then is at their cap or on another shift."
+    )
+    assert slot.suggestion_text == (
+        "Recruit 1 more volunteer member near school 1 or raise the weekly cap."
+    )
+
+
+def test_a_slot_two_busy_members_could_fill_is_explained_in_the_plural() -> None:
+    p = problem(
+        [member(1), member(2, weekly_cap=1)],
+        [shift(1, post=5), shift(2, post=6, need={"volunteer": 1}), shift(3, day=1)],
+        available={1: [1, 2], 2: [1, 3]},
+        locks=frozenset({(1, 2), (2, 3)}),
+    )
+    (slot,) = [u for u in solve(p).unfilled if u.shift == 1]
+    assert slot.message.startswith("All 2 eligible volunteer members available then are")
+
+
 # --- determinism ---------------------------------------------------------------------------------
 
 

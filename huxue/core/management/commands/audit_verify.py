@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from huxue.core import audit
 
@@ -14,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = audit.verify()
         if result.ok:
-            message = _("audit chain intact: %(n)d lines") % {"n": result.checked}
+            message = ngettext(
+                "audit chain intact: %(n)d line", "audit chain intact: %(n)d lines", result.checked
+            ) % {"n": result.checked}
             self.stdout.write(self.style.SUCCESS(message))
             return
         where = (
@@ -23,6 +26,10 @@ class Command(BaseCommand):
             else _("the chain's head")
         )
         raise CommandError(
-            _("audit chain BROKEN at %(where)s: %(reason)s (%(n)d lines verified before it)")
+            ngettext(
+                "audit chain BROKEN at %(where)s: %(reason)s (%(n)d line verified before it)",
+                "audit chain BROKEN at %(where)s: %(reason)s (%(n)d lines verified before it)",
+                result.checked,
+            )
             % {"where": where, "reason": result.reason, "n": result.checked}
         )

@@ -6,10 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from tqdm import tqdm
 
 from huxue.core import context
 from huxue.imports.models import ImportJob
+from huxue.imports.outcome import notes_and_problems
 from huxue.imports.services import import_run, may
 from huxue.orgs.models import Unit, User
 
@@ -95,9 +97,12 @@ class Command(BaseCommand):
 
     def _report(self, job: ImportJob) -> None:
         self.stdout.write(
-            _(
+            ngettext(
+                "import #%(id)d %(kind)s %(file)s: %(read)d row read, %(created)d created, "
+                "%(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected",
                 "import #%(id)d %(kind)s %(file)s: %(read)d rows read, %(created)d created, "
-                "%(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected"
+                "%(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected",
+                job.total_count,
             )
             % {
                 "id": job.pk,
@@ -110,7 +115,10 @@ class Command(BaseCommand):
                 "rejected": job.failed_count,
             }
         )
-        for error in job.errors:
+        notes, problems = notes_and_problems(job.errors)
+        for note in notes:
+            self.stdout.write(f"  {note['message']}")
+        for error in problems:
             where = (
                 _("row %(row)d") % {"row": error["row"]} if error["row"] is not None else _("file")
             )

@@ -84,9 +84,14 @@ class Command(BaseCommand):
             posts = Post.objects.filter(
                 voided_at__isnull=True, school__unit__region__path__startswith=region.path
             ).prefetch_related("requirements", "windows")
+            n_posts = posts.count()
             self.stdout.write(
-                _("[1/3] shifts for %(n)d posts, %(start)s … %(end)s")
-                % {"n": posts.count(), "start": opts["start"], "end": opts["end"]}
+                ngettext(
+                    "[1/3] shifts for %(n)d post, %(start)s … %(end)s",
+                    "[1/3] shifts for %(n)d posts, %(start)s … %(end)s",
+                    n_posts,
+                )
+                % {"n": n_posts, "start": opts["start"], "end": opts["end"]}
             )
             created, existing = shifts_generate(
                 actor=None, posts=posts, start=opts["start"], end=opts["end"]
@@ -104,7 +109,11 @@ class Command(BaseCommand):
             context.reset(token)
         self.stdout.write(
             "      "
-            + _("filled %(filled)d of %(needed)d slots (%(percent).1f%%)")
+            + ngettext(
+                "filled %(filled)d of %(needed)d slot (%(percent).1f%%)",
+                "filled %(filled)d of %(needed)d slots (%(percent).1f%%)",
+                run.slots,
+            )
             % {
                 "filled": run.filled,
                 "needed": run.slots,
@@ -150,7 +159,13 @@ class Command(BaseCommand):
             schools = School.objects.filter(
                 unit__region__path__startswith=region.path, voided_at__isnull=True
             )
-            self.stdout.write(_("[3/3] publishing %(n)d schools") % {"n": schools.count()})
+            n_schools = schools.count()
+            self.stdout.write(
+                ngettext(
+                    "[3/3] publishing %(n)d school", "[3/3] publishing %(n)d schools", n_schools
+                )
+                % {"n": n_schools}
+            )
             unchanged = 0
             for school in schools:
                 try:
@@ -161,7 +176,13 @@ class Command(BaseCommand):
                     unchanged += 1  # nothing new since its last version: no empty version
             if unchanged:
                 self.stdout.write(
-                    "      " + _("%(n)d schools had nothing new to publish.") % {"n": unchanged}
+                    "      "
+                    + ngettext(
+                        "%(n)d school had nothing new to publish.",
+                        "%(n)d schools had nothing new to publish.",
+                        unchanged,
+                    )
+                    % {"n": unchanged}
                 )
         else:
             self.stdout.write(_("[3/3] draft saved (not published; add --publish)"))
