@@ -249,6 +249,7 @@ PAGES: dict[str, UrlOf] = {
     "not-found": lambda w: NOT_FOUND,
     "password": _url("password_change"),
     "board": _url("duty:board"),
+    "alerts": _url("duty:alerts"),
     "people": _url("people:list"),
     "person": _url("people:detail", lambda w: w.member.pk),
     "person-new": _url("people:create"),
@@ -290,7 +291,7 @@ PAGES: dict[str, UrlOf] = {
 
 _EVERYONE = ["home", "password", "inbox", "qr-landing", "not-found"]
 _LEAD_PLACES = ["people", "person", "schools", "school", "posts", "post"]
-_WATCHER = ["board", "imports", "calendar", "closure", "solver-run", "shift-now"]
+_WATCHER = ["board", "alerts", "imports", "calendar", "closure", "solver-run", "shift-now"]
 _FIGURES = ["person-times", "check-ins", "city-rules"]
 _PLANNER = ["rosters", "week", "shift-plan", "swaps", "person-new", "person-edit"]
 _POSTS_KEEPER = ["post-new", "post-edit", "poster"]
