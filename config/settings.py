@@ -10,6 +10,8 @@ from config.env import dev_secrets, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("HUXUE_VAR_DIR", str(BASE_DIR / "var")))
+# Uploaded photos: outside the static files, served only through huxue.files.views.
+HUXUE_MEDIA_DIR = Path(env_str("HUXUE_MEDIA_DIR", str(VAR_DIR / "media")))
 
 # HUXUE_ENV=production demands every secret from the environment; anything else is development.
 PRODUCTION = env_str("HUXUE_ENV", "development") == "production"
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "huxue.roster",
     "huxue.duty",
     "huxue.imports",
+    "huxue.files",
     "huxue.api",
     "huxue.web",
     "huxue.demo",

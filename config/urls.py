@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", include("huxue.api.urls")),
     path("messages/", include("huxue.notify.urls")),
+    path("files/", include("huxue.files.urls")),
     path("", include("huxue.web.urls")),
 ]
