@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "huxue.duty",
     "huxue.imports",
     "huxue.files",
+    "huxue.supervision",
     "huxue.api",
     "huxue.web",
     "huxue.demo",

@@ -102,6 +102,19 @@ _DUTY_KEEPER = {
 _DUTY_WATCHER = {"checkin": _READ_EXPORT, "gapalert": _READ, "callout": _READ, "dutyrules": _READ}
 _DUTY_MEMBER = {"checkin": _READ_WRITE, "callout": _READ_WRITE}
 
+# Supervision (督导): who walks inspection rounds (inspectors, stations, bureaus; a school
+# lead its own self-checks), who reads them; a city's bureau sets its checklist.
+_SUPERVISOR = {
+    "checklisttemplate": _READ,
+    "inspectionround": _READ_WRITE_EXPORT,
+    "roundanswer": _READ_WRITE,
+}
+_SUPERVISION_READER = {
+    "checklisttemplate": _READ,
+    "inspectionround": _READ_EXPORT,
+    "roundanswer": _READ,
+}
+
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.BUREAU: {
         "person": _PEOPLE_ALL,
@@ -113,6 +126,8 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         "cityrules": _READ_WRITE,
         **_DUTY_KEEPER,
         "dutyrules": _READ_WRITE,
+        **_SUPERVISOR,
+        "checklisttemplate": _READ_WRITE,
     },
     Role.STATION: {
         "person": _PEOPLE_ALL,
@@ -123,6 +138,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_ROSTER_PLANNER,
         "cityrules": _READ,
         **_DUTY_KEEPER,
+        **_SUPERVISOR,
     },
     # The education bureau works with schools and their members, but sees people masked only.
     Role.EDUCATION: {
@@ -134,6 +150,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_ROSTER_WATCHER,
         "cityrules": _READ_WRITE,
         **_DUTY_WATCHER,
+        **_SUPERVISION_READER,
     },
     Role.SCHOOL_LEAD: {
         "person": _PEOPLE_ALL,
@@ -145,6 +162,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_ROSTER_PLANNER,
         "cityrules": _READ,
         **_DUTY_KEEPER,
+        **_SUPERVISOR,
     },
     Role.MEMBER: {"person": _READ, **_ROSTER_MEMBER, **_DUTY_MEMBER},
     Role.INSPECTOR: {
@@ -155,6 +173,7 @@ PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {
         **_CALENDAR_READER,
         **_ROSTER_WATCHER,
         **_DUTY_WATCHER,
+        **_SUPERVISOR,
     },
     # 三权分立: the system administrator runs accounts and the org tree, the security
     # administrator grants roles, the auditor reads the trail. None of them sees personal data.
