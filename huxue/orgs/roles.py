@@ -104,15 +104,20 @@ _DUTY_MEMBER = {"checkin": _READ_WRITE, "callout": _READ_WRITE}
 
 # Supervision (督导): who walks inspection rounds (inspectors, stations, bureaus; a school
 # lead its own self-checks), who reads them; a city's bureau sets its checklist.
+# Hazards: reported and worked on by all of them, the education bureau included (the steps
+# each role may take are huxue.supervision.hazards.STEPS).
+_HAZARDS = {"hazard": _READ_WRITE_EXPORT, "hazardstep": _READ_WRITE}
 _SUPERVISOR = {
     "checklisttemplate": _READ,
     "inspectionround": _READ_WRITE_EXPORT,
     "roundanswer": _READ_WRITE,
+    **_HAZARDS,
 }
 _SUPERVISION_READER = {
     "checklisttemplate": _READ,
     "inspectionround": _READ_EXPORT,
     "roundanswer": _READ,
+    **_HAZARDS,
 }
 
 PERMISSIONS: dict[str, dict[str, frozenset[str]]] = {

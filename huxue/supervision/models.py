@@ -169,3 +169,128 @@ class RoundAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}: {self.get_result_display()}"
+
+
+class Hazard(TimeStampedModel):
+    """A safety hazard at or near a school (隐患) and its rectification (整改).
+
+    States run reported → assigned → rectifying → submitted → verified → closed; a submitted
+    rectification can be sent back to rectifying. Who may take which step is ``hazards.STEPS``,
+    the one table of it. Every step is a ``HazardStep`` row with its actor, time and note.
+    ``version`` rises with every step: a step names the version its user saw, and one taken on a
+    hazard that has moved on since is refused (two users acting at once: one wins).
+    """
+
+    class Grade(models.TextChoices):
+        GENERAL = "general", _("一般隐患 · general hazard")
+        MAJOR = "major", _("重大隐患 · major hazard")
+
+    class Category(models.TextChoices):
+        FACILITIES = "facilities", _("Facilities (barriers, lighting, cameras)")
+        TRAFFIC = "traffic", _("Traffic and parking")
+        EQUIPMENT = "equipment", _("Guard equipment")
+        STAFFING = "staffing", _("Staffing and duty")
+        SURROUNDINGS = "surroundings", _("Surroundings (shops, construction, crowds)")
+        OTHER = "other", _("Other")
+
+    class State(models.TextChoices):
+        REPORTED = "reported", _("Reported")
+        ASSIGNED = "assigned", _("Assigned")
+        RECTIFYING = "rectifying", _("Being rectified")
+        SUBMITTED = "submitted", _("Rectification submitted")
+        VERIFIED = "verified", _("Verified")
+        CLOSED = "closed", _("Closed")
+
+    school = models.ForeignKey(
+        "posts.School", on_delete=models.PROTECT, related_name="hazards", verbose_name=_("school")
+    )
+    post = models.ForeignKey(
+        "posts.Post",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards",
+        verbose_name=_("post"),
+    )
+    title = models.CharField(_("hazard"), max_length=80)
+    description = models.TextField(_("description"), blank=True, max_length=4000)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    grade = models.CharField(_("grade"), max_length=8, choices=Grade.choices)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.REPORTED
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    reported_at = models.DateTimeField(_("reported"))
+    # The failed checklist item it was raised from, if any.
+    answer = models.ForeignKey(
+        RoundAnswer, on_delete=models.PROTECT, null=True, blank=True, related_name="hazards"
+    )
+    responsible = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards_owned",
+        verbose_name=_("responsible unit"),
+    )
+    requirement = models.TextField(_("rectification required"), blank=True, max_length=2000)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        "orgs.Unit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hazards_escalated",
+        verbose_name=_("escalated to"),
+    )
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    scope_unit = "school__unit"
+    scope_region = "school__unit__region"
+
+    class Meta:
+        ordering = ["-reported_at", "-pk"]
+        verbose_name = _("hazard")
+        verbose_name_plural = _("hazards")
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} · {self.title}"
+
+
+class HazardStep(models.Model):
+    """One step of a hazard's life: who moved it from which state to which, when, and why."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(_("step"), max_length=12)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    at = models.DateTimeField(_("time"))
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    version = models.PositiveIntegerField()  # the hazard's version this step made
+
+    scope_unit = "hazard__school__unit"
+    scope_region = "hazard__school__unit__region"
+
+    class Meta:
+        ordering = ["hazard_id", "version"]
+        verbose_name = _("hazard step")
+        verbose_name_plural = _("hazard steps")
+        constraints = [
+            models.UniqueConstraint(fields=["hazard", "version"], name="one_step_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hazard_id} {self.from_state}→{self.to_state}"

@@ -1,4 +1,5 @@
-"""Watch duty at the gate: gap alerts, stale check-ins and expired call-outs.
+"""Watch duty at the gate: gap alerts, stale check-ins and expired call-outs; and overdue
+hazards, escalated once.
 
 Once, or in a loop until SIGTERM (`manage.py serve` runs it with --loop). Each step of a pass
 stands alone: an error is logged and the next step, and the next pass, still run. Every step is
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from huxue.core.loops import until_stopped
 from huxue.duty.alerts.services import callouts_expire, gap_scan
 from huxue.duty.checkin.services import close_stale
+from huxue.supervision.hazards import hazards_escalate
 
 logger = logging.getLogger("huxue.duty")
 
@@ -38,6 +40,7 @@ def watch_pass() -> tuple[str, bool]:
         _step(_("gap alerts raised"), gap_scan),
         _step(_("stale check-ins closed"), close_stale),
         _step(_("call-outs expired"), callouts_expire),
+        _step(_("overdue hazards escalated"), hazards_escalate),
     ]
     # Translators: the separator between the steps of one pass, in one log line.
     separator = _(", ")
