@@ -51,13 +51,26 @@ callouts/{id}/accept/   POST: as the called member; puts you on the shift
 callouts/{id}/decline/  POST
 messages/               GET list (filter: unread): your own messages (消息), newest first
 messages/{id}/read/     POST: mark one of yours read
+checklist/              GET (filter: post): the 三查三看 checklist a round at that post is asked
+rounds/                 GET list (filters: post, status): inspection rounds in your scope; POST
+                        {post, kind?, at?, latitude?, longitude?, accuracy?, answers?[]}: start one,
+                        or send a whole offline round (answers, Idempotency-Key): once
+rounds/{id}/            GET, with its answers (查到岗 answered from the roster and check-ins)
+rounds/{id}/answer/     POST {item, result, note?}: your own open round
+rounds/{id}/submit/     POST: every item answered, a note on each failure; scored
+photos/                 POST multipart {file}: checked, re-encoded without EXIF, yours until attached
+hazards/                GET list (filters: school, state, grade); POST {school, post?, title,
+                        description?, category, grade, photos?[]}: report one (重大隐患 tells the bureau)
+hazards/{id}/           GET, with its steps and the steps you may take
+hazards/{id}/step/      POST {step, version, note?, responsible?, deadline?, requirement?, photos?[]}:
+                        409 when the hazard has moved on (a stale version, or a step not possible now)
 auth/token/             POST {username, password} → {token}; DELETE revokes yours
 """
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from huxue.api import duty_board, duty_lead, duty_stats, messages
+from huxue.api import duty_board, duty_lead, duty_stats, messages, supervision
 from huxue.api.auth import TokenView
 from huxue.api.duty import CheckInViewSet
 from huxue.api.orgs import MeView, RegionViewSet, UnitViewSet
@@ -106,4 +119,5 @@ urlpatterns = [
     *duty_lead.urlpatterns,
     *duty_stats.urlpatterns,
     *messages.urlpatterns,
+    *supervision.urlpatterns,
 ]

@@ -57,6 +57,15 @@ ENDPOINTS = {
     "/api/v1/callouts/{id}/decline/": {"post"},
     "/api/v1/messages/": {"get"},
     "/api/v1/messages/{id}/read/": {"post"},
+    "/api/v1/checklist/": {"get"},
+    "/api/v1/photos/": {"post"},
+    "/api/v1/rounds/": {"get", "post"},
+    "/api/v1/rounds/{id}/": {"get"},
+    "/api/v1/rounds/{id}/answer/": {"post"},
+    "/api/v1/rounds/{id}/submit/": {"post"},
+    "/api/v1/hazards/": {"get", "post"},
+    "/api/v1/hazards/{id}/": {"get"},
+    "/api/v1/hazards/{id}/step/": {"post"},
 }
 
 
