@@ -16,14 +16,14 @@ def rounds_visible_to(user: Any) -> QuerySet[InspectionRound]:
     return access.filter(
         user,
         "read",
-        InspectionRound.objects.select_related(
-            "post__school__unit", "inspector", "template"
-        ),
+        InspectionRound.objects.select_related("post__school__unit", "inspector", "template"),
     )
 
 
 def round_for(user: Any, pk: Any) -> InspectionRound:
-    return access.get_or_404(user, "read", InspectionRound.objects.select_related("post__school"), pk=pk)
+    return access.get_or_404(
+        user, "read", InspectionRound.objects.select_related("post__school"), pk=pk
+    )
 
 
 def hazards_visible_to(user: Any) -> QuerySet[Hazard]:

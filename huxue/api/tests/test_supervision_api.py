@@ -212,9 +212,11 @@ def test_lists_are_scoped(city: City, client_for: Any) -> None:
         HAZARDS,
         {"school": city.school_b1.pk, "title": "b", "category": "other", "grade": "general"},
     )
-    titles = lambda who: sorted(
-        h["title"] for h in send(client_for(who), "GET", HAZARDS).json()["results"]
-    )  # noqa: E731
+
+    def titles(who: str) -> list[str]:
+        listed = send(client_for(who), "GET", HAZARDS).json()["results"]
+        return sorted(h["title"] for h in listed)
+
     assert titles("city_admin") == titles("education") == ["a", "b"]
     assert titles("school_lead") == titles("inspector") == ["a"]
     assert titles("other_lead") == ["b"]
