@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", include("huxue.api.urls")),
     path("messages/", include("huxue.notify.urls")),
     path("files/", include("huxue.files.urls")),
+    path("supervision/", include("huxue.supervision.urls")),
     path("", include("huxue.web.urls")),
 ]

@@ -18,6 +18,7 @@ from huxue.orgs.roles import Role
 from huxue.people.models import Person
 from huxue.posts.models import Post, School
 from huxue.roster.models import CityRules, Shift
+from huxue.supervision.models import Hazard, InspectionRound
 
 
 # (url name, label, test): shown when the test passes for the user. Most tests are "the action
@@ -49,6 +50,8 @@ _NAV: list[tuple[str, Any, Callable[[Any], bool]]] = [
     ("calendar:index", _("School calendar"), _may("read", Closure)),
     ("roster:lead", _("Rosters"), _may("write", Shift)),
     ("duty:stats", _("Person-times"), _beyond_own("read", CheckIn)),
+    ("supervision:home", _("Supervision"), _may("read", InspectionRound)),
+    ("supervision:hazards", _("Hazards"), _may("read", Hazard)),
     ("city_rules", _("City rules"), _may("read", CityRules, DutyRules)),
     ("audit:list", _("Audit log"), _may("read", AuditEvent)),
 ]

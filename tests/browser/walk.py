@@ -38,6 +38,9 @@ from huxue.roster.services import (
     signup_create,
 )
 from huxue.roster.swaps import swap_request
+from huxue.supervision.hazards import hazard_report, hazard_step
+from huxue.supervision.models import Hazard, InspectionRound
+from huxue.supervision.services import round_answer, round_start, round_submit
 from huxue.testing import (
     ROSTER_MONDAY,
     ROSTER_NOW,
@@ -67,6 +70,8 @@ class World:
     run: RosterRun
     closure: Closure
     message: InboxMessage  # the call-out's notice in the member's inbox
+    round: InspectionRound  # the inspector's round at the south gate, 看设施 failed
+    hazard: Hazard  # raised from it, assigned to the school
 
 
 def _rostered(shift: Shift, person: Person) -> Assignment:
@@ -184,6 +189,40 @@ def build_world(city: City) -> World:
         reason=Closure.Reason.EXAM,
         note="期末考试",
     )
+    # The inspector's round at the south gate: 看设施 failed, raised as a hazard, which the
+    # station assigned to the school.
+    inspector = User.objects.get(username="inspector")
+    round_ = round_start(actor=inspector, post=city.post_a1)
+    for answer in round_.answers.select_related("item"):
+        if answer.item.auto:
+            continue
+        failed = answer.item.title == "看设施"
+        round_answer(
+            actor=inspector,
+            round=round_,
+            item=answer.item,
+            result="fail" if failed else "pass",
+            note="南门防冲撞护栏倒伏" if failed else "",
+        )
+    round_submit(actor=inspector, round=round_)
+    hazard = hazard_report(
+        actor=inspector,
+        school=school,
+        post=city.post_a1,
+        title="南门防冲撞护栏倒伏",
+        category=Hazard.Category.FACILITIES,
+        grade=Hazard.Grade.GENERAL,
+        answer=round_.answers.get(item__title="看设施"),
+    )
+    hazard = hazard_step(
+        actor=User.objects.get(username="station_officer"),
+        hazard=hazard,
+        step="assign",
+        version=hazard.version,
+        responsible=school.unit,
+        deadline=TODAY + dt.timedelta(days=7),
+        requirement="三日内扶正并加固",
+    )
     return World(
         city=city,
         member=member,
@@ -196,6 +235,8 @@ def build_world(city: City) -> World:
         run=run,
         closure=closure,
         message=message,
+        round=round_,
+        hazard=hazard,
     )
 
 
@@ -280,6 +321,12 @@ PAGES: dict[str, UrlOf] = {
     "city-rules": _url("city_rules"),
     "audit": _url("audit:list"),
     "inbox": _url("notify:inbox"),
+    "supervision": _url("supervision:home"),
+    "rounds": _url("supervision:rounds"),
+    "round": _url("supervision:round", lambda w: w.round.pk),
+    "hazards": _url("supervision:hazards"),
+    "hazard": _url("supervision:hazard", lambda w: w.hazard.pk),
+    "hazard-new": _url("supervision:hazard_new"),
     "admin": lambda w: "/admin/",
     "admin-orgs": lambda w: "/admin/orgs/",
     "admin-audit-app": lambda w: "/admin/core/",
@@ -295,19 +342,20 @@ _WATCHER = ["board", "alerts", "imports", "calendar", "closure", "solver-run", "
 _FIGURES = ["person-times", "check-ins", "city-rules"]
 _PLANNER = ["rosters", "week", "shift-plan", "swaps", "person-new", "person-edit"]
 _POSTS_KEEPER = ["post-new", "post-edit", "poster"]
+_SUPERVISION = ["supervision", "rounds", "round", "hazards", "hazard", "hazard-new"]
 
 # Role (a user of the test city) → the pages it walks, signed in; every role also opens the login
 # page signed out. The member walks MEMBER_PAGES.
 ROLE_PAGES: dict[str, list[str]] = {
     "school_lead": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES, *_PLANNER, *_POSTS_KEEPER]
-    + ["closure-new"],
+    + ["closure-new", *_SUPERVISION],
     "station_officer": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES, *_PLANNER]
-    + [*_POSTS_KEEPER, "school-new"],
+    + [*_POSTS_KEEPER, "school-new", *_SUPERVISION],
     "city_admin": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES, *_PLANNER, *_POSTS_KEEPER]
-    + ["school-new", "arrangement-new", "term-new", "closure-new"],
+    + ["school-new", "arrangement-new", "term-new", "closure-new", *_SUPERVISION],
     "education": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES]
-    + ["school-new", "arrangement-new", "term-new", "closure-new"],
-    "inspector": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES],
+    + ["school-new", "arrangement-new", "term-new", "closure-new", *_SUPERVISION],
+    "inspector": [*_EVERYONE, *_LEAD_PLACES, *_WATCHER, *_FIGURES, *_SUPERVISION],
     "sysadmin": [*_EVERYONE, "admin", "admin-orgs", "admin-units", "admin-users"],
     "secadmin": [*_EVERYONE, "admin", "admin-orgs", "admin-units", "admin-users"]
     + ["admin-memberships"],

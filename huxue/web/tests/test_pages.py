@@ -313,6 +313,8 @@ def test_list_pages_use_a_constant_number_of_queries(
                 "calendar:index",
                 "roster:lead",
                 "duty:stats",
+                "supervision:home",
+                "supervision:hazards",
                 "city_rules",
             ],
         ),
