@@ -27,6 +27,7 @@ from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from huxue.core import audit
 from huxue.files.models import Photo
@@ -75,6 +76,18 @@ def step_names() -> dict[str, str]:
         "send_back": _("Sent back"),
         "verify": _("Verified"),
         "close": _("Closed"),
+    }
+
+
+def step_actions() -> dict[str, str]:
+    """What the button of each step says."""
+    return {
+        "assign": pgettext("hazard step", "Assign"),
+        "start": pgettext("hazard step", "Start rectifying"),
+        "submit": pgettext("hazard step", "Submit the rectification"),
+        "send_back": pgettext("hazard step", "Send back"),
+        "verify": pgettext("hazard step", "Verify"),
+        "close": pgettext("hazard step", "Close"),
     }
 
 

@@ -34,6 +34,7 @@ from huxue.supervision.hazards import (
     hazard_report,
     hazard_step,
     schools_for_hazards,
+    step_actions,
     step_names,
 )
 from huxue.supervision.models import Hazard, InspectionRound, RoundAnswer
@@ -373,7 +374,7 @@ def hazard_page(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "answer_photos": list(photos_of(hazard.answer)) if hazard.answer is not None else [],
             "open": [
-                (name, step_names()[name], STEPS[name])
+                (name, step_actions()[name], STEPS[name])
                 for name in steps_open_to(request.user, hazard)
             ],
             "units": units,

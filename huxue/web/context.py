@@ -61,12 +61,17 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    shown_items = [(reverse(name), label) for name, label, shown in _NAV if shown(user)]
+    urls = [url for url, _label in shown_items]
     items = []
-    for name, label, shown in _NAV:
-        if not shown(user):
-            continue
-        url = reverse(name)
-        # "/duty/" is a prefix of every duty page: it is active only on itself.
-        active = request.path == url if url.endswith("/duty/") else request.path.startswith(url)
+    for url, label in shown_items:
+        # An item is active on its pages, except those of a longer item under it ("/duty/" is
+        # not active on "/duty/stats/", nor "/supervision/" on "/supervision/hazards/").
+        deeper = [u for u in urls if u != url and u.startswith(url)]
+        active = request.path.startswith(url) and not any(
+            request.path.startswith(u) for u in deeper
+        )
+        if url.endswith("/duty/"):
+            active = request.path == url  # every duty page is under it: only on itself
         items.append({"url": url, "label": label, "active": active})
     return {"nav_items": items}

@@ -339,3 +339,14 @@ def test_the_posters_header_names_the_post_once_in_chinese_and_adds_english_in_e
     assert '<p class="kicker">护学岗</p>' in chinese and "护学岗 · 护学岗" not in chinese
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "护学岗 · School-gate guard post" in english
+
+
+def test_only_the_deepest_menu_item_is_active(city: City, login) -> None:
+    """/supervision/hazards/ is under /supervision/: only 隐患 is marked, not 督导 as well."""
+    client = login("school_lead")
+    items = client.get(reverse("supervision:hazards")).context["nav_items"]
+    assert [i["url"] for i in items if i["active"]] == [reverse("supervision:hazards")]
+    items = client.get(reverse("supervision:rounds")).context["nav_items"]
+    assert [i["url"] for i in items if i["active"]] == [reverse("supervision:home")]
+    items = client.get(reverse("duty:stats")).context["nav_items"]
+    assert [i["url"] for i in items if i["active"]] == [reverse("duty:stats")]
