@@ -106,7 +106,7 @@ _DUTY_MEMBER = {"checkin": _READ_WRITE, "callout": _READ_WRITE}
 # lead its own self-checks), who reads them; a city's bureau sets its checklist.
 # Hazards: reported and worked on by all of them, the education bureau included (the steps
 # each role may take are huxue.supervision.hazards.STEPS).
-_HAZARDS = {"hazard": _READ_WRITE_EXPORT, "hazardstep": _READ_WRITE}
+_HAZARDS = {"hazard": _READ_WRITE_EXPORT, "hazardstep": _READ_WRITE, "rectificationnotice": _READ}
 _SUPERVISOR = {
     "checklisttemplate": _READ,
     "inspectionround": _READ_WRITE_EXPORT,

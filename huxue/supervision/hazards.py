@@ -297,7 +297,13 @@ def hazard_step(
             obj=current,
             detail={"from": current.state, "to": rule.target, "version": version + 1},
         )
-        done = Hazard.objects.select_related("school", "responsible").get(pk=current.pk)
+        done = Hazard.objects.select_related(
+            "school__unit__region", "school__station", "responsible"
+        ).get(pk=current.pk)
+        if step == "assign":
+            from huxue.supervision.notices import notice_issue
+
+            notice_issue(actor=actor, hazard=done, now=moment)
         if step == "assign" and done.responsible is not None:
             with translation.override(settings.LANGUAGE_CODE):
                 subject = _("Hazard to rectify: %(title)s") % {"title": done.title}

@@ -294,3 +294,54 @@ class HazardStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hazard_id} {self.from_state}→{self.to_state}"
+
+
+class NoticeSequence(models.Model):
+    """The last number a city gave a rectification notice in a year: numbers run 1, 2, 3 … per
+    city and year and never repeat (taken under a row lock, ``notices.notice_issue``)."""
+
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="one_sequence_per_city_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.year}: {self.last}"
+
+
+class RectificationNotice(TimeStampedModel):
+    """整改通知书: issued when a hazard is assigned, to its responsible unit, with what to do and
+    by when; the PDF is drawn from this record whenever it is opened."""
+
+    hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="notices")
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    region = models.ForeignKey("orgs.Region", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    seq = models.PositiveIntegerField()
+    issued_by = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    responsible = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("responsible unit")
+    )
+    requirement = models.TextField(_("rectification required"), blank=True)
+    deadline = models.DateField(_("deadline"))
+
+    scope_unit = "hazard__school__unit"
+    scope_region = "hazard__school__unit__region"
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("rectification notice")
+        verbose_name_plural = _("rectification notices")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "seq"], name="notice_number_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

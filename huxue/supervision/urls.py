@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("hazards/new/", views.hazard_new, name="hazard_new"),
     path("hazards/<int:pk>/", views.hazard_page, name="hazard"),
     path("hazards/<int:pk>/step/", views.hazard_take, name="hazard_step"),
+    path("hazards/<int:pk>/notices/<int:notice>.pdf", views.hazard_notice, name="hazard_notice"),
 ]

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from huxue.core import audit
 from huxue.files.selectors import photos_of
 from huxue.files.services import photo_store
 from huxue.orgs import access
@@ -38,6 +39,7 @@ from huxue.supervision.hazards import (
     step_names,
 )
 from huxue.supervision.models import Hazard, InspectionRound, RoundAnswer
+from huxue.supervision.notices import notice_pdf
 from huxue.supervision.selectors import (
     hazard_for,
     hazards_visible_to,
@@ -378,6 +380,7 @@ def hazard_page(request: HttpRequest, pk: int) -> HttpResponse:
                 for name in steps_open_to(request.user, hazard)
             ],
             "units": units,
+            "notices": list(hazard.notices.all()),
             "form": StepForm(),
         },
     )
@@ -421,3 +424,23 @@ def hazard_take(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("%(step)s: done.") % {"step": step_names().get(data["step"], data["step"])}
         )
     return redirect("supervision:hazard", pk=hazard.pk)
+
+
+@login_required
+def hazard_notice(request: HttpRequest, pk: int, notice: int) -> HttpResponse:
+    """整改通知书 as a PDF, for those who may read the hazard; each download is audited."""
+    hazard = hazard_for(request.user, pk)
+    found = hazard.notices.select_related("issued_by", "responsible").filter(pk=notice).first()
+    if found is None:
+        raise Http404
+    found.hazard = hazard
+    content = notice_pdf(found)
+    audit.record(
+        action="supervision.notice.download",
+        actor=request.user,
+        obj=found,
+        detail={"hazard": hazard.pk},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{found.year}-{found.seq:03d}.pdf"'
+    return response
