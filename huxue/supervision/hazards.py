@@ -33,7 +33,7 @@ from huxue.core import audit
 from huxue.files.models import Photo
 from huxue.files.services import photo_attach
 from huxue.notify.services import notify_enqueue, notify_enqueue_units
-from huxue.orgs import access
+from huxue.orgs import access, roles
 from huxue.orgs.models import Membership, Unit
 from huxue.orgs.roles import Role
 from huxue.posts.models import Post, School
@@ -129,9 +129,11 @@ def _tell_unit(unit: Unit, *, key: str, subject: str, body: str, hazard: Hazard)
     notify_enqueue_units(
         units=[unit], dedupe_key=key, kind="hazard", subject=subject, body=body, payload=payload
     )
+    # The unit's officers and leads, not its duty members: those whose role works on hazards.
     users = {
         m.user
         for m in Membership.objects.filter(unit=unit, user__is_active=True).select_related("user")
+        if roles.allows(m.role, "hazard", "write")
     }
     for user in sorted(users, key=lambda u: u.pk):
         notify_enqueue(

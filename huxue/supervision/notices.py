@@ -86,5 +86,12 @@ def notice_pdf(notice: RectificationNotice) -> bytes:
     hazard = notice.hazard
     return render_pdf(
         "supervision/notice_pdf.html",
-        {"notice": notice, "hazard": hazard, "school": hazard.school, "post": hazard.post},
+        {
+            "notice": notice,
+            "hazard": hazard,
+            "school": hazard.school,
+            "post": hazard.post,
+            # The sentence adds its own full stop.
+            "requirement": notice.requirement.strip().rstrip("。.；;，,"),
+        },
     )

@@ -43,3 +43,18 @@ def hazard_for(user: Any, pk: Any) -> Hazard:
 def steps_open_to(user: Any, hazard: Hazard) -> list[str]:
     """The steps ``user`` may take on ``hazard`` now, in the loop's order."""
     return [name for name in STEPS if may_take(user, hazard, name)]
+
+
+def rectified(hazards: QuerySet[Hazard], *, start: Any, end: Any) -> QuerySet[Hazard]:
+    """Hazards rectified in a period (整改): closed after verification, on a day from ``start``
+    to ``end``. The one reading of the figure, for the pages, the reports and the demo."""
+    return hazards.filter(
+        state=Hazard.State.CLOSED, closed_at__date__gte=start, closed_at__date__lte=end
+    )
+
+
+def hazards_rectified_total(*, region: Any, start: Any, end: Any) -> int:
+    """Hazards rectified under a region, unscoped: for the system's own use (the demo summary,
+    reports), never for answering a user directly."""
+    under = Hazard.objects.filter(school__unit__region__path__startswith=region.path)
+    return rectified(under, start=start, end=end).count()

@@ -37,6 +37,7 @@ from huxue.demo.builder.people import plan_people, write_people
 from huxue.demo.builder.places import EDUCATION_KEY, plan_places, write_places
 from huxue.demo.builder.roster import write_roster
 from huxue.demo.builder.summary import Writer
+from huxue.demo.builder.supervision import write_open_supervision, write_supervision_history
 from huxue.demo.builder.users import write_users
 from huxue.orgs.models import Region
 
@@ -200,6 +201,20 @@ def build_city(seed: int = data.DEFAULT_SEED, stdout: Writer | None = None) -> O
                 )
                 % {"n": alerts, "s": lap()}
             )
+        supervised = write_supervision_history(seed, city=city)
+        opened = 0 if recent.skipped else write_open_supervision(city=city)
+        say(
+            _(
+                "Wrote the supervision history: %(rounds)d inspection rounds, %(hazards)d hazards "
+                "rectified with their notices; %(open)d hazards open today (%(s).1f s)."
+            )
+            % {
+                "rounds": supervised.rounds,
+                "hazards": supervised.hazards,
+                "open": opened,
+                "s": lap(),
+            }
+        )
         audit.record(
             action=MARKER_ACTION,
             object_type="demo.city",

@@ -21,6 +21,7 @@ from huxue.people.models import Consent, Person
 from huxue.people.selectors import people_visible_to
 from huxue.posts.models import Post, School
 from huxue.posts.selectors import posts_visible_to, schools_visible_to
+from huxue.supervision.selectors import hazards_rectified_total
 
 
 class Writer(Protocol):
@@ -41,6 +42,9 @@ class CityCounts:
     members_by_force: dict[str, int]
     consents: int
     person_times: int  # accepted check-ins from HISTORY_START to HISTORY_END (the source's figure)
+    hazards_rectified: (
+        int  # closed after verification, HISTORY_START to HISTORY_END (the source's 76)
+    )
 
 
 def city_counts() -> CityCounts:
@@ -69,6 +73,9 @@ def city_counts() -> CityCounts:
         members_by_force=by_force,
         consents=Consent.objects.filter(person__in=people, withdrawn_at__isnull=True).count(),
         person_times=person_times_total(region=city, start=HISTORY_START, end=HISTORY_END),
+        hazards_rectified=hazards_rectified_total(
+            region=city, start=HISTORY_START, end=HISTORY_END
+        ),
     )
 
 
@@ -158,7 +165,12 @@ def write_summary(out: Writer) -> None:
             _("person-times %(start)s – %(end)s, counted from check-ins")
             % {"start": HISTORY_START.isoformat(), "end": HISTORY_END.isoformat()},
             f"{counts.person_times:,}",
-        ]
+        ],
+        [
+            _("hazards rectified %(start)s – %(end)s, counted from hazard records")
+            % {"start": HISTORY_START.isoformat(), "end": HISTORY_END.isoformat()},
+            f"{counts.hazards_rectified:,}",
+        ],
     ]
     for line in table(rows, right=[1]):
         out.write("  " + line + "\n")

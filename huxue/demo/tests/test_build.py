@@ -419,9 +419,9 @@ def test_the_demo_member_and_school_lead_open_the_app_on_messages(demo: Built) -
     from huxue.notify.models import InboxMessage, Notification
 
     member = InboxMessage.objects.filter(user__username="demo_member")
-    # The lead's own exchange; the gap alerts of the last school days are beside it.
+    # The lead's own exchange; the gap alerts and today's hazards are beside it.
     lead = InboxMessage.objects.filter(user__username="demo_school").exclude(
-        notification__kind="gap_alert"
+        notification__kind__in=["gap_alert", "hazard"]
     )
     kinds = set(member.values_list("notification__kind", flat=True))
     assert {"roster.changed", "callout"} <= kinds
@@ -461,3 +461,45 @@ def test_the_last_school_days_were_watched_for_gaps(demo: Built) -> None:
         assert shortfall(alert.shift.requirements, on_duty) == alert.short
     # The station's officers and the schools' leads were told, through the outbox.
     assert Notification.objects.filter(kind="gap_alert", user__username="demo_station").exists()
+
+
+def test_the_supervision_history_holds_the_sources_76_rectified_hazards(demo: Built) -> None:
+    """Issue 17, item 10: rounds across the posts, and exactly 76 hazards rectified (closed after
+    verification) from 2019-01-01 to 2022-02-23, counted by the selector the pages use and
+    printed beside the 169,600."""
+    from huxue.demo.builder.history import HISTORY_END, HISTORY_START
+    from huxue.supervision.models import Hazard, InspectionRound, RectificationNotice
+    from huxue.supervision.selectors import rectified
+
+    city = Region.objects.get(code=data.CITY[0])
+    closed = rectified(Hazard.objects.all(), start=HISTORY_START, end=HISTORY_END)
+    assert closed.count() == 76
+    assert "76" in demo.output  # the build says it
+    summary = io.StringIO()
+    write_summary(summary)  # what demo_city prints at the end
+    lines = summary.getvalue().splitlines()
+    [rectified_line] = [line for line in lines if "整改隐患" in line or "hazards rectified" in line]
+    assert rectified_line.split()[-1] == "76"
+    assert any(line.split()[-1] == "169,600" for line in lines)
+    rounds = InspectionRound.objects.filter(at__date__lte=HISTORY_END)
+    assert (
+        rounds.values("post").distinct().count()
+        == Post.objects.filter(school__unit__region__path__startswith=city.path).count()
+    )  # every post was inspected
+    for hazard in closed[:10]:
+        assert [s.step for s in hazard.steps.order_by("version")] == [
+            "report",
+            "assign",
+            "start",
+            "submit",
+            "verify",
+            "close",
+        ]
+        assert hazard.answer is not None and hazard.answer.result == "fail"
+        assert hazard.notices.count() == 1
+    numbers = list(RectificationNotice.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers))
+    # Today: open hazards the demo logins find waiting, one escalated.
+    open_now = Hazard.objects.exclude(state=Hazard.State.CLOSED)
+    assert open_now.count() >= 4 and open_now.filter(escalated_at__isnull=False).exists()
+    assert open_now.filter(state=Hazard.State.SUBMITTED).exists()

@@ -305,3 +305,14 @@ def test_every_step_leaves_a_state_the_loop_knows() -> None:
     states = set(Hazard.State.values)
     for rule in STEPS.values():
         assert rule.target in states and set(rule.sources) <= states
+
+
+def test_an_assignment_tells_the_units_leads_not_its_duty_members(city: City) -> None:
+    hazard = report(city)
+    step(city, hazard, "assign", "station_officer", responsible=city.school_a1.unit, deadline=DAY)
+    told = set(
+        Notification.objects.filter(kind="hazard", user__isnull=False).values_list(
+            "user__username", flat=True
+        )
+    )
+    assert "school_lead" in told and "volunteer" not in told

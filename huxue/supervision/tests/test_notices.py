@@ -44,7 +44,7 @@ def assigned(
         version=1,
         responsible=school.unit,
         deadline=moment.date() + dt.timedelta(days=3),
-        requirement="三日内扶正并加固",
+        requirement="三日内扶正并加固。",
         now=moment,
     )
 
@@ -73,13 +73,14 @@ def test_the_pdf_is_laid_out_as_a_notice(city: City) -> None:
     assert pdf.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     flat = text.replace(" ", "").replace("\n", "")
+    assert "。。" not in flat
     for part in (
         "护学岗安全隐患整改通知书",
         "七台河护整〔2026〕001号",
         f"{city.school_a1.unit.name}：",
         "南门防冲撞护栏倒伏",
         "一般隐患",
-        "三日内扶正并加固",
+        "现通知你单位：三日内扶正并加固。请于",
         "2026年12月10日前整改完毕",
         notice.issued_by.name,
         "2026年12月7日",
