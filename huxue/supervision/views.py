@@ -8,6 +8,7 @@ services and selectors on top of ``huxue.orgs.access``.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +19,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from huxue.core import audit
+from huxue.core import audit, xlsx
+from huxue.core.pdf import render_pdf
 from huxue.files.selectors import photos_of
 from huxue.files.services import photo_store
 from huxue.orgs import access
@@ -40,6 +43,7 @@ from huxue.supervision.hazards import (
 )
 from huxue.supervision.models import Hazard, InspectionRound, RoundAnswer
 from huxue.supervision.notices import notice_pdf
+from huxue.supervision.ranking import BY, ranking, ranking_table
 from huxue.supervision.selectors import (
     hazard_for,
     hazards_visible_to,
@@ -443,4 +447,81 @@ def hazard_notice(request: HttpRequest, pk: int, notice: int) -> HttpResponse:
     )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="notice-{found.year}-{found.seq:03d}.pdf"'
+    return response
+
+
+# --- the monthly ranking (通报) ----------------------------------------------------------
+
+
+def _ranking_query(request: HttpRequest) -> tuple[dt.date, str]:
+    """The month (YYYY-MM; last month by default) and the grouping asked for."""
+    today = timezone.localdate()
+    default = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    try:
+        year, number = (int(part) for part in request.GET.get("month", "").split("-"))
+        month = dt.date(year, number, 1)
+    except ValueError:
+        month = default
+    by = request.GET.get("by", "station")
+    return month, by if by in BY else "station"
+
+
+@login_required
+def ranking_page(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
+    month, by = _ranking_query(request)
+    table = ranking(request.user, month=month, by=by)
+    query = f"month={month:%Y-%m}&by={by}"
+    return render(
+        request,
+        "supervision/ranking.html",
+        {
+            "table": table,
+            "month_value": f"{month:%Y-%m}",
+            "by": by,
+            "xlsx_url": f"{reverse('supervision:ranking_xlsx')}?{query}",
+            "pdf_url": f"{reverse('supervision:ranking_pdf')}?{query}",
+        },
+    )
+
+
+@login_required
+def ranking_xlsx(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
+    month, by = _ranking_query(request)
+    header, rows = ranking_table(ranking(request.user, month=month, by=by))
+    audit.record(
+        action="supervision.ranking.export",
+        actor=request.user,
+        detail={"month": f"{month:%Y-%m}", "by": by, "format": "xlsx"},
+    )
+    return xlsx.download(
+        xlsx.one_sheet(_("Supervision ranking"), header, rows),
+        f"huxue-ranking-{month:%Y-%m}-{by}.xlsx",
+    )
+
+
+@login_required
+def ranking_pdf(request: HttpRequest) -> HttpResponse:
+    _require_read(request)
+    month, by = _ranking_query(request)
+    table = ranking(request.user, month=month, by=by)
+    header, rows = ranking_table(table)
+    content = render_pdf(
+        "supervision/ranking_pdf.html",
+        {
+            "table": table,
+            "header": header,
+            "rows": rows,
+            "made_at": timezone.localtime(),
+            "made_by": request.user,
+        },
+    )
+    audit.record(
+        action="supervision.ranking.export",
+        actor=request.user,
+        detail={"month": f"{month:%Y-%m}", "by": by, "format": "pdf"},
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="huxue-ranking-{month:%Y-%m}-{by}.pdf"'
     return response

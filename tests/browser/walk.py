@@ -327,6 +327,7 @@ PAGES: dict[str, UrlOf] = {
     "hazards": _url("supervision:hazards"),
     "hazard": _url("supervision:hazard", lambda w: w.hazard.pk),
     "hazard-new": _url("supervision:hazard_new"),
+    "ranking": _url("supervision:ranking"),
     "admin": lambda w: "/admin/",
     "admin-orgs": lambda w: "/admin/orgs/",
     "admin-audit-app": lambda w: "/admin/core/",
@@ -342,7 +343,7 @@ _WATCHER = ["board", "alerts", "imports", "calendar", "closure", "solver-run", "
 _FIGURES = ["person-times", "check-ins", "city-rules"]
 _PLANNER = ["rosters", "week", "shift-plan", "swaps", "person-new", "person-edit"]
 _POSTS_KEEPER = ["post-new", "post-edit", "poster"]
-_SUPERVISION = ["supervision", "rounds", "round", "hazards", "hazard", "hazard-new"]
+_SUPERVISION = ["supervision", "rounds", "round", "hazards", "hazard", "hazard-new", "ranking"]
 
 # Role (a user of the test city) → the pages it walks, signed in; every role also opens the login
 # page signed out. The member walks MEMBER_PAGES.
