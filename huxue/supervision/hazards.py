@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -38,6 +39,7 @@ from huxue.orgs.models import Membership, Unit
 from huxue.orgs.roles import Role
 from huxue.posts.models import Post, School
 from huxue.supervision.models import Hazard, HazardStep, RoundAnswer
+from huxue.supervision.notices import notice_issue
 
 State = Hazard.State
 RESPONSIBLE = "responsible"  # the members of the hazard's responsible unit, whatever their role
@@ -124,7 +126,8 @@ def _tell_unit(unit: Unit, *, key: str, subject: str, body: str, hazard: Hazard)
     """A unit's channels and the accounts that hold a role on it."""
     payload = {
         "hazard": hazard.pk,
-        "url": f"{settings.HUXUE_BASE_URL.rstrip('/')}/supervision/hazards/{hazard.pk}/",
+        "url": settings.HUXUE_BASE_URL.rstrip("/")
+        + reverse("supervision:hazard", args=[hazard.pk]),
     }
     notify_enqueue_units(
         units=[unit], dedupe_key=key, kind="hazard", subject=subject, body=body, payload=payload
@@ -303,8 +306,6 @@ def hazard_step(
             "school__unit__region", "school__station", "responsible"
         ).get(pk=current.pk)
         if step == "assign":
-            from huxue.supervision.notices import notice_issue
-
             notice_issue(actor=actor, hazard=done, now=moment)
         if step == "assign" and done.responsible is not None:
             with translation.override(settings.LANGUAGE_CODE):

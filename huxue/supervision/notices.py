@@ -14,10 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from huxue.core import audit
+from huxue.core.pdf import render_pdf
 from huxue.duty.stats.selectors import city_of
 from huxue.orgs import access
 from huxue.orgs.models import Region, Unit
 from huxue.orgs.roles import Role
+from huxue.posts.models import School
 from huxue.supervision.models import Hazard, NoticeSequence, RectificationNotice
 
 _ISSUERS = (Role.BUREAU, Role.STATION, Role.EDUCATION)
@@ -39,13 +41,13 @@ def _next_seq(city: Region, year: int) -> int:
     return row.last
 
 
-def issuing_unit(actor: Any, hazard: Hazard) -> Unit:
-    """The unit the notice is issued in the name of: the assigner's police station, bureau or
-    education bureau (the first of their units that oversees the school)."""
+def issuing_unit(actor: Any, school: School) -> Unit:
+    """The unit a notice is issued in the name of: the assigner's police station, bureau or
+    education bureau; the school's police station when the assigner holds none of those."""
     for membership in access.memberships(actor):
         if membership.role in _ISSUERS and membership.unit is not None:
             return membership.unit
-    return hazard.school.station
+    return school.station
 
 
 def notice_issue(
@@ -65,7 +67,7 @@ def notice_issue(
             region=city,
             year=year,
             seq=seq,
-            issued_by=issuing_unit(actor, hazard),
+            issued_by=issuing_unit(actor, hazard.school),
             issued_at=moment,
             responsible=hazard.responsible,
             requirement=hazard.requirement,
@@ -81,8 +83,6 @@ def notice_issue(
 
 
 def notice_pdf(notice: RectificationNotice) -> bytes:
-    from huxue.core.pdf import render_pdf
-
     hazard = notice.hazard
     return render_pdf(
         "supervision/notice_pdf.html",

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huxue.supervision.models import InspectionRound, RoundAnswer
 from huxue.supervision.selectors import hazards_visible_to, rectified, rounds_visible_to
@@ -132,8 +133,6 @@ def ranking(user: Any, *, month: dt.date, by: str = "station") -> Ranking:
 
 def ranking_table(table: Ranking) -> tuple[list[str], list[list[Any]]]:
     """The ranking as a header and rows (Excel and PDF)."""
-    from django.utils.translation import gettext as _
-
     header = [
         _("Rank"),
         _("Police station") if table.by == "station" else _("School"),

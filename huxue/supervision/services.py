@@ -83,6 +83,15 @@ def posts_for_rounds(actor: Any) -> Any:
 _INSPECTING = frozenset({Role.INSPECTOR, Role.STATION, Role.BUREAU})
 
 
+def round_kind_for(actor: Any) -> str:
+    """The kind of round the actor makes from the page: a school lead who does not also inspect
+    makes self-checks; everyone else inspects."""
+    held = access.roles_of(actor)
+    if Role.SCHOOL_LEAD in held and not held & _INSPECTING:
+        return InspectionRound.Kind.SELF
+    return InspectionRound.Kind.INSPECTION
+
+
 def _kind_allowed(actor: Any, kind: str) -> bool:
     """A school checks itself (学校自查); inspectors, stations and bureaus inspect."""
     held = access.roles_of(actor)

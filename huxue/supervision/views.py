@@ -29,7 +29,6 @@ from huxue.files.selectors import photos_of
 from huxue.files.services import photo_store
 from huxue.orgs import access
 from huxue.orgs.models import Unit
-from huxue.orgs.roles import Role
 from huxue.posts.models import Post
 from huxue.supervision.forms import AnswerForm, HazardForm, StartForm, StepForm
 from huxue.supervision.hazards import (
@@ -54,6 +53,7 @@ from huxue.supervision.selectors import (
 from huxue.supervision.services import (
     posts_for_rounds,
     round_answer,
+    round_kind_for,
     round_start,
     round_submit,
 )
@@ -89,14 +89,13 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("school__station")[:200]
         if steps_open_to(user, hazard)
     ][:20]
-    self_check = Role.SCHOOL_LEAD in access.roles_of(user)
     return render(
         request,
         "supervision/home.html",
         {
             "may_inspect": may_inspect,
             "posts": posts,
-            "kind": InspectionRound.Kind.SELF if self_check else InspectionRound.Kind.INSPECTION,
+            "kind": round_kind_for(user),
             "open_rounds": list(mine.filter(status=InspectionRound.Status.OPEN)[:20]),
             "done_rounds": list(mine.filter(status=InspectionRound.Status.SUBMITTED)[:10]),
             "waiting": waiting,
@@ -115,12 +114,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
     post = posts_for_rounds(request.user).filter(pk=form.cleaned_data["post"]).first()
     if post is None:
         raise Http404
-    kind = (
-        InspectionRound.Kind.SELF
-        if Role.SCHOOL_LEAD in access.roles_of(request.user)
-        and not access.roles_of(request.user) & {Role.INSPECTOR, Role.STATION, Role.BUREAU}
-        else InspectionRound.Kind.INSPECTION
-    )
+    kind = round_kind_for(request.user)
     try:
         round_ = round_start(
             actor=request.user,
@@ -351,9 +345,6 @@ def hazard_new(request: HttpRequest) -> HttpResponse:
                 title=f"{answer.item.title}：{answer.note}"[:80],
                 description=answer.note,
                 answer=answer.pk,
-                category=Hazard.Category.FACILITIES
-                if answer.item.title == "看设施"
-                else Hazard.Category.OTHER,
             )
         elif request.GET.get("post"):
             post = Post.objects.filter(pk=request.GET["post"]).first()

@@ -631,6 +631,15 @@ class _Rows(Generic[M]):
         return written
 
 
+def reset_sequences(*written: type[models.Model]) -> None:
+    """After rows written with the ids ``_Rows`` gave them, move PostgreSQL's id sequences past
+    them (a no-op on SQLite). The ORM has no statement for this; Django's own
+    ``sequence_reset_sql`` (what ``sqlsequencereset`` prints) is it."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(written)):
+            cursor.execute(sql)
+
+
 def _local(day: dt.date, at: dt.time) -> dt.datetime:
     """A wall-clock time in Shanghai as an aware datetime."""
     return timezone.make_aware(dt.datetime.combine(day, at), data.TZ)
@@ -695,11 +704,7 @@ class _Writer:
         counts.signups = self.signups.flush()
         counts.versions = self.versions.flush()
         counts.checkins = self.checkins.flush()
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(
-                no_style(), [Shift, RosterRun, Assignment, SignUp, RosterVersion, CheckIn]
-            ):
-                cursor.execute(sql)
+        reset_sequences(Shift, RosterRun, Assignment, SignUp, RosterVersion, CheckIn)
         return counts
 
     def _week(

@@ -21,13 +21,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.management.color import no_style
-from django.db import connection
 from django.utils import timezone
 
 from huxue.demo import data
-from huxue.demo.builder.history import HISTORY_END, ROLLOUT_FIRST, _Rows
-from huxue.orgs.models import Region, Unit, User
+from huxue.demo.builder.history import HISTORY_END, ROLLOUT_FIRST, _Rows, reset_sequences
+from huxue.orgs.models import Region, User
 from huxue.posts.models import Post, School
 from huxue.roster.models import Shift
 from huxue.supervision.checklists import checklist_for
@@ -40,7 +38,7 @@ from huxue.supervision.models import (
     RectificationNotice,
     RoundAnswer,
 )
-from huxue.supervision.notices import notice_number
+from huxue.supervision.notices import issuing_unit, notice_number
 from huxue.supervision.scoring import round_score
 from huxue.supervision.services import attendance_at, round_answer, round_start, round_submit
 
@@ -256,7 +254,7 @@ def write_supervision_history(seed: int, *, city: Region) -> SupervisionCounts:
             region=city,
             year=year,
             seq=sequences[year],
-            issued_by=_issuer(officer, school),
+            issued_by=issuing_unit(officer, school),
             issued_at=assigned,
             responsible=responsible,
             requirement="限期整改，整改前后拍照留存。",
@@ -272,17 +270,8 @@ def write_supervision_history(seed: int, *, city: Region) -> SupervisionCounts:
     counts.notices = notices.flush()
     for year, count in sequences.items():
         NoticeSequence.objects.update_or_create(region=city, year=year, defaults={"last": count})
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(
-            no_style(), [InspectionRound, RoundAnswer, Hazard, HazardStep, RectificationNotice]
-        ):
-            cursor.execute(sql)
+    reset_sequences(InspectionRound, RoundAnswer, Hazard, HazardStep, RectificationNotice)
     return counts
-
-
-def _issuer(officer: User, school: Any) -> Unit:
-    membership = officer.memberships.select_related("unit").first()
-    return membership.unit if membership and membership.unit else school.station
 
 
 def write_open_supervision(*, city: Region, now: dt.datetime | None = None) -> int:
